@@ -1,0 +1,257 @@
+"""Named operations on cases: start one, and complete a task with a decision.
+
+Each operation locks the case, runs SpiffWorkflow with the sandboxed engine, saves the state, refreshes
+the human-task projection and appends its audit event, all in the caller's transaction (flush only).
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+import forms as form_lib
+
+from . import audit
+from .access import can_act_on, holds, task_scope_org_id, visible_org_ids
+from .db import utcnow
+from .deploy import latest_definition, specs_for
+from .errors import BaguanError, Conflict, InvalidData, NotFound, PermissionDenied
+from .models import Case, Counter, HumanTask, Organisation, User
+from .roles import role_label
+from .projection import StepInfo, ready_human_tasks, step_info, sync_human_tasks
+from .scripting import SAFE_SCRIPT_ENGINE
+from .serialization import SERIALIZER_VERSION, dump_state, load_state
+
+APPROVE, RETURN, REJECT, SUBMIT = "approve", "return", "reject", "submit"
+DECISIONS_BY_KIND = {"draft": [SUBMIT], "review": [APPROVE, RETURN, REJECT]}
+DECISION_LABELS = {APPROVE: "同意", RETURN: "退回修改", REJECT: "不同意", SUBMIT: "提交"}
+MAX_COMMENT = 2000
+MAX_TITLE = 200
+
+
+class AccessDenied(NotFound):
+    """Answers like NotFound, but the web layer records the attempt in the audit trail."""
+
+
+def start_case(session: Session, user: User, process_key: str, org: Organisation, title: str,
+               data: dict[str, Any]) -> Case:
+    """File a new case: the submitter's data completes the drafting step, the first review opens."""
+    definition = latest_definition(session, process_key)
+    if org.id not in visible_org_ids(session, user):
+        raise AccessDenied("组织不存在或您无权访问")
+    workflow = BpmnWorkflow(*specs_for(definition), script_engine=SAFE_SCRIPT_ENGINE)
+    _run_engine(workflow)
+    draft = _ready_draft(workflow)
+    _check_can_start(user, org, draft)
+    title = _clean_title(title)
+    form = definition.forms.get(draft.form_key) if draft and draft.form_key else None
+    _validate(form, data, required=True)
+    case = Case(number=_next_case_number(session, org, definition.properties.get("caseCode", "SX")),
+                definition_id=definition.id, process_key=definition.key, org_id=org.id, title=title,
+                status="running", data={}, state="{}", serializer_version=SERIALIZER_VERSION,
+                created_by=user.id, definition=definition, org=org, creator=user)
+    session.add(case)
+    session.flush()
+    audit.record(session, "case.started", actor=user, org_id=org.id, case_id=case.id, number=case.number,
+                 process=definition.key, version=definition.version, title=title)
+    rows = sync_human_tasks(session, case, workflow)
+    draft_row = next((r for r in rows if r.kind == "draft"), None)
+    if draft_row is not None:
+        _apply(session, case, workflow, draft_row, user, SUBMIT, "", data)
+    _save(session, case, workflow)
+    return case
+
+
+def _check_can_start(user: User, org: Organisation, draft: StepInfo | None) -> None:
+    if draft is not None and not holds(user, draft.role, task_scope_org_id(org, draft.role)):
+        raise PermissionDenied(f"只有本组织的{role_label(draft.role)}可以发起此流程")
+    if draft is None and not any(m.org_id == org.id for m in user.memberships):
+        raise PermissionDenied("您在该组织中没有角色，不能发起此流程")
+
+
+def _ready_draft(workflow: BpmnWorkflow) -> StepInfo | None:
+    for task in ready_human_tasks(workflow):
+        info = step_info(task)
+        if info.kind == "draft":
+            return info
+    return None
+
+
+def complete_task(session: Session, user: User, task_id: int, decision: str, comment: str | None,
+                  data: dict[str, Any] | None) -> Case:
+    """Complete an open task with 同意 / 退回修改 / 不同意 (or 提交 on a drafting step)."""
+    row = _task_for_update(session, user, task_id)
+    case = row.case
+    decision, comment, data = _check_decision(row, decision, comment, data or {})
+    form = case.definition.forms.get(row.form_key) if row.form_key else None
+    if decision in (APPROVE, SUBMIT):
+        _validate(form, data, required=True)
+    else:
+        data = {}
+    workflow = load_workflow(case)
+    _apply(session, case, workflow, row, user, decision, comment, data)
+    _save(session, case, workflow)
+    return case
+
+
+def _task_for_update(session: Session, user: User, task_id: int) -> HumanTask:
+    """Lock the task's case, then re-read the task so its status is the committed one."""
+    row = session.get(HumanTask, task_id)
+    if row is None or row.org_id not in visible_org_ids(session, user):
+        raise AccessDenied("任务不存在或您无权访问", {"task_id": str(task_id)})
+    session.execute(select(Case).where(Case.id == row.case_id).with_for_update()
+                    .execution_options(populate_existing=True))
+    session.refresh(row)
+    if row.status != "open":
+        raise Conflict("该任务已被处理，请刷新后查看最新状态")
+    if row.kind == "review" and row.submitter_id == user.id and row.assignee_id is None:
+        raise PermissionDenied("不能审批本人发起的事项")
+    if not can_act_on(user, row):
+        raise AccessDenied("任务不存在或您无权处理", {"task_id": str(task_id)})
+    return row
+
+
+def _check_decision(row: HumanTask, decision: str, comment: str | None,
+                    data: Any) -> tuple[str, str, dict[str, Any]]:
+    allowed = allowed_decisions(row)
+    comment = (comment or "").strip()
+    if decision not in allowed:
+        raise InvalidData("处理结果无效", {"decision": "可选：" + "、".join(DECISION_LABELS[d] for d in allowed)})
+    if decision in (RETURN, REJECT) and not comment:
+        raise InvalidData("请填写审批意见", {"comment": f"选择“{DECISION_LABELS[decision]}”时必须填写审批意见"})
+    if len(comment) > MAX_COMMENT or "\x00" in comment:
+        raise InvalidData("审批意见无效", {"comment": f"审批意见不能超过 {MAX_COMMENT} 字，且不能含控制字符"})
+    if not isinstance(data, dict):
+        raise InvalidData("表单数据无效", {"data": "表单数据必须是对象"})
+    return decision, comment, data
+
+
+def allowed_decisions(row: HumanTask) -> list[str]:
+    decisions = list(DECISIONS_BY_KIND.get(row.kind, []))
+    if RETURN in decisions and not _has_draft_step(row.case):
+        decisions.remove(RETURN)
+    return decisions
+
+
+def _has_draft_step(case: Case) -> bool:
+    spec, subs = specs_for(case.definition)
+    return any(
+        getattr(task_spec, "manual", False)
+        and (getattr(task_spec, "extensions", None) or {}).get("properties", {}).get("kind") == "draft"
+        for each in (spec, *subs.values()) for task_spec in each.task_specs.values())
+
+
+def _validate(form: dict[str, Any] | None, data: Any, required: bool) -> None:
+    if form is None:
+        if data:
+            raise InvalidData("此步骤没有表单，不接受表单数据", {k: "表单中没有这个字段" for k in data})
+        return
+    errors = form_lib.validate_data(form, data)
+    if errors:
+        raise InvalidData("表单填写有误", errors)
+
+
+def _clean_title(title: str | None) -> str:
+    title = (title or "").strip()
+    if not title or len(title) > MAX_TITLE or "\x00" in title:
+        raise InvalidData("标题无效", {"title": f"请填写标题（不超过 {MAX_TITLE} 字）"})
+    return title
+
+
+def load_workflow(case: Case) -> BpmnWorkflow:
+    workflow = load_state(case.state, case.serializer_version, *specs_for(case.definition))
+    workflow.refresh_timers()
+    _run_engine(workflow)
+    return workflow
+
+
+def _run_engine(workflow: BpmnWorkflow) -> None:
+    try:
+        workflow.do_engine_steps()
+    except SpiffWorkflowException as exc:
+        raise BaguanError(f"流程运行出错：{exc}") from None
+    except BaguanError:
+        raise
+
+
+def _apply(session: Session, case: Case, workflow: BpmnWorkflow, row: HumanTask, user: User, decision: str,
+           comment: str, data: dict[str, Any]) -> None:
+    spiff_task = _ready_spiff_task(workflow, row)
+    before = {k: case.data.get(k) for k in data}
+    if decision in (APPROVE, SUBMIT):
+        _run_task(workflow, spiff_task, data)
+        case.data = {**case.data, **data}
+    elif decision == REJECT:
+        workflow.cancel()
+        case.status = "rejected"
+    else:
+        _return_to_draft(workflow, row)
+    now = utcnow()
+    row.status, row.decision, row.comment, row.completed_by, row.completed_at = "completed", decision, comment, user.id, now
+    row.submitted = data
+    audit.record(session, "task.completed", actor=user, org_id=case.org_id, case_id=case.id, task_id=row.id,
+                 step=row.bpmn_id, step_name=row.name, role=row.role, decision=decision, comment=comment,
+                 changed={k: {"before": before[k], "after": v} for k, v in data.items() if before[k] != v})
+    sync_human_tasks(session, case, workflow)
+
+
+def _ready_spiff_task(workflow: BpmnWorkflow, row: HumanTask) -> Task:
+    try:
+        task = workflow.get_task_from_id(uuid.UUID(row.spiff_task_id))
+    except (SpiffWorkflowException, ValueError):
+        task = None
+    if task is None or task.state != TaskState.READY:
+        raise Conflict("该任务已不在待办状态（可能已超时或已被处理）")
+    return task
+
+
+def _run_task(workflow: BpmnWorkflow, task: Task, data: dict[str, Any]) -> None:
+    try:
+        task.set_data(**data)
+        task.run()
+    except SpiffWorkflowException as exc:
+        raise BaguanError(f"流程运行出错：{exc}") from None
+    _run_engine(workflow)
+
+
+def _return_to_draft(workflow: BpmnWorkflow, row: HumanTask) -> None:
+    drafts = [t for t in workflow.get_tasks(state=TaskState.COMPLETED, manual=True) if step_info(t).kind == "draft"]
+    if not drafts:
+        raise Conflict("此流程没有起草步骤，不能退回修改")
+    workflow.reset_from_task_id(drafts[-1].id)
+    _run_engine(workflow)
+
+
+def _save(session: Session, case: Case, workflow: BpmnWorkflow) -> None:
+    case.state = dump_state(workflow)
+    case.serializer_version = SERIALIZER_VERSION
+    case.updated_at = utcnow()
+    if case.status == "running" and workflow.is_completed():
+        case.status, case.finished_at = "completed", case.updated_at
+        audit.record(session, "case.completed", org_id=case.org_id, case_id=case.id, number=case.number)
+    elif case.status == "rejected" and case.finished_at is None:
+        case.finished_at = case.updated_at
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict("该事项刚被他人处理，请刷新后重试") from None
+
+
+def _next_case_number(session: Session, org: Organisation, code: str) -> str:
+    year = datetime.now().year
+    key = f"case:{org.code}:{year}:{code}"
+    counter = session.get(Counter, key, with_for_update=True)
+    if counter is None:
+        counter = Counter(key=key, value=0)
+        session.add(counter)
+    counter.value += 1
+    session.flush()
+    return f"{org.code}-{year}-{code}-{counter.value:04d}"

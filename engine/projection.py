@@ -1,0 +1,74 @@
+"""Keeping the human_task table in step with the READY human tasks of a workflow."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .access import task_scope_org_id
+from .db import utcnow
+from .models import Case, HumanTask
+from .roles import resolve_role
+from .workdays import add_working_days
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    bpmn_id: str
+    name: str
+    role: str
+    kind: str
+    form_key: str | None
+    due_days: int | None
+
+
+def effective_lane(task: Task) -> str | None:
+    """A task inside a called process takes the lane of the call activity that started it."""
+    while task.task_spec.lane is None and task.workflow.parent_task_id is not None:
+        task = task.workflow.top_workflow.get_task_from_id(task.workflow.parent_task_id)
+    return task.task_spec.lane
+
+
+def step_info(task: Task) -> StepInfo:
+    spec: Any = task.task_spec
+    props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+    role = resolve_role(effective_lane(task))
+    due = props.get("dueDays")
+    return StepInfo(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, role.code if role else "admin",
+                    props.get("kind", "review"), props.get("formKey"),
+                    int(due) if due is not None and str(due).isdigit() else None)
+
+
+def ready_human_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    return list(workflow.get_tasks(state=TaskState.READY, manual=True))
+
+
+def sync_human_tasks(session: Session, case: Case, workflow: BpmnWorkflow) -> list[HumanTask]:
+    """Cancel rows whose Spiff task is no longer READY; add a row for each newly READY task."""
+    ready = {str(t.id): t for t in ready_human_tasks(workflow)}
+    open_rows = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.status == "open")).all()
+    now = utcnow()
+    for row in open_rows:
+        if row.spiff_task_id not in ready:
+            row.status, row.completed_at = "cancelled", now
+    known = {row.spiff_task_id for row in open_rows if row.status == "open"}
+    created = [_new_row(case, task, now) for key, task in ready.items() if key not in known]
+    session.add_all(created)
+    session.flush()
+    return created
+
+
+def _new_row(case: Case, task: Task, now: Any) -> HumanTask:
+    info = step_info(task)
+    return HumanTask(
+        case_id=case.id, org_id=case.org_id, scope_org_id=task_scope_org_id(case.org, info.role),
+        submitter_id=case.created_by, assignee_id=case.created_by if info.kind == "draft" else None,
+        role=info.role, spiff_task_id=str(task.id), bpmn_id=info.bpmn_id, name=info.name, kind=info.kind,
+        form_key=info.form_key, status="open", created_at=now,
+        due_at=add_working_days(now, info.due_days) if info.due_days else None,
+    )

@@ -1,0 +1,137 @@
+"""Declarative task forms: JSON Schema documents with Chinese titles, loaded and validated here.
+
+A form is a JSON object schema whose ``properties`` are the only fields a task accepts. This module knows
+nothing of the engine or the web layer.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError, ValidationError
+
+FORMS_DIR = Path(__file__).resolve().parent
+FORM_KEY = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+RESERVED_KEYS = frozenset({"typename", "decision", "comment"})
+SUPPORTED_TYPES = {"string", "integer", "number", "boolean", "array", "object"}
+
+
+class FormError(ValueError):
+    """A form document is not a usable form schema."""
+
+
+def load_form_file(path: Path) -> tuple[str, dict[str, Any]]:
+    key = path.stem
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FormError(f"表单 {path.name} 无法读取：{exc}") from None
+    check_form_schema(key, schema)
+    return key, schema
+
+
+def load_forms(directory: Path = FORMS_DIR) -> dict[str, dict[str, Any]]:
+    """All ``*.json`` forms of a directory, keyed by file stem."""
+    return dict(load_form_file(p) for p in sorted(directory.glob("*.json")))
+
+
+def check_form_schema(key: str, schema: Any) -> None:
+    """Raise FormError unless ``schema`` is a valid JSON Schema for an object with titled fields."""
+    if not FORM_KEY.match(key):
+        raise FormError(f"表单名 {key!r} 不合法：只能用小写字母、数字和下划线")
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        raise FormError(f"表单 {key} 必须是 type=object 的 JSON Schema")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise FormError(f"表单 {key} 不是有效的 JSON Schema：{exc.message}") from None
+    for name, prop in schema.get("properties", {}).items():
+        _check_field(key, name, prop)
+
+
+def _check_field(key: str, name: str, prop: Any) -> None:
+    if name in RESERVED_KEYS or name.startswith("_") or not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", name):
+        raise FormError(f"表单 {key} 的字段名 {name!r} 不可用")
+    if not isinstance(prop, dict) or not prop.get("title"):
+        raise FormError(f"表单 {key} 的字段 {name} 缺少中文标题 title")
+    if prop.get("type") not in SUPPORTED_TYPES:
+        raise FormError(f"表单 {key} 的字段 {name} 的类型不受支持")
+
+
+def field_names(schema: dict[str, Any]) -> list[str]:
+    return list(schema.get("properties", {}))
+
+
+def validate_data(schema: dict[str, Any], data: Any) -> dict[str, str]:
+    """Validate submitted data; return ``{field: 中文错误}`` (empty when valid).
+
+    Fields the form does not declare are refused, so a submission can never set other case variables.
+    """
+    if not isinstance(data, dict):
+        return {"_": "表单数据必须是对象"}
+    errors: dict[str, str] = {}
+    declared = schema.get("properties", {})
+    for name in data:
+        if name not in declared:
+            errors[str(name)] = "表单中没有这个字段"
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        field = _error_field(error)
+        if field not in errors:
+            errors[field] = _message(error, declared)
+    _check_text(data, errors)
+    return errors
+
+
+def _error_field(error: ValidationError) -> str:
+    if error.validator == "required":
+        missing = re.findall(r"'([^']+)' is a required property", error.message)
+        if missing:
+            return ".".join([*map(str, error.absolute_path), missing[0]])
+    if error.validator == "additionalProperties":
+        return ".".join(map(str, error.absolute_path)) or "_"
+    return ".".join(map(str, error.absolute_path)) or "_"
+
+
+def _message(error: ValidationError, declared: dict[str, Any]) -> str:
+    v, value = error.validator, error.validator_value
+    messages = {
+        "required": "必填",
+        "type": f"格式不正确（应为{_TYPE_NAMES.get(str(value), value)}）",
+        "minLength": "不能为空" if value == 1 else f"至少 {value} 个字",
+        "maxLength": f"不能超过 {value} 个字",
+        "minimum": f"不能小于 {value}",
+        "maximum": f"不能大于 {value}",
+        "exclusiveMinimum": f"必须大于 {value}",
+        "exclusiveMaximum": f"必须小于 {value}",
+        "enum": "请从给定选项中选择",
+        "format": "日期格式应为 YYYY-MM-DD" if value == "date" else "格式不正确",
+        "minItems": f"至少填写 {value} 行",
+        "maxItems": f"最多填写 {value} 行",
+        "pattern": "格式不正确",
+        "additionalProperties": "包含表单中没有的字段",
+    }
+    return messages.get(str(v), "内容不符合要求")
+
+
+_TYPE_NAMES = {"string": "文本", "integer": "整数", "number": "数字", "boolean": "是/否", "array": "列表", "object": "对象"}
+
+
+def _check_text(value: Any, errors: dict[str, str], path: str = "") -> None:
+    """Refuse NUL characters and reserved keys anywhere: PostgreSQL and SpiffWorkflow cannot store them."""
+    if isinstance(value, str) and "\x00" in value:
+        errors.setdefault(path or "_", "包含不允许的控制字符")
+    elif isinstance(value, float) and value != value:
+        errors.setdefault(path or "_", "不是有效的数字")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            sub = f"{path}.{k}" if path else str(k)
+            if k in RESERVED_KEYS:
+                errors.setdefault(sub, "字段名不可用")
+            _check_text(v, errors, sub)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_text(v, errors, f"{path}.{i}")
