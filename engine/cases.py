@@ -107,7 +107,7 @@ def _task_for_update(session: Session, user: User, task_id: int) -> HumanTask:
     row = session.get(HumanTask, task_id)
     if row is None or row.org_id not in visible_org_ids(session, user):
         raise AccessDenied("任务不存在或您无权访问", {"task_id": str(task_id)})
-    session.execute(select(Case).where(Case.id == row.case_id).with_for_update()
+    session.execute(select(Case).where(Case.id == row.case_id).with_for_update(of=Case)
                     .execution_options(populate_existing=True))
     session.refresh(row)
     if row.status != "open":

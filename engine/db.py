@@ -30,12 +30,21 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def normalise_url(url: str) -> str:
+    """``postgresql://`` means psycopg 3 here (SQLAlchemy would otherwise pick psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; on SQLite every transaction starts with BEGIN IMMEDIATE.
 
     SQLite ignores SELECT ... FOR UPDATE, and deferred read-then-write transactions in WAL mode fail
     with SQLITE_BUSY_SNAPSHOT under concurrency, so the write lock is taken when the transaction begins.
     """
+    url = normalise_url(url)
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         _install_sqlite_pragmas(engine)

@@ -67,11 +67,12 @@ def _store(session: Session, process: CompiledProcess, actor: User | None) -> De
     if latest is not None and latest.content_hash == process.content_hash:
         return DeployResult(process.key, latest.name, latest.version, False)
     version = (latest.version if latest else 0) + 1
+    draft = next((t for t in process.user_tasks if t.kind == "draft"), None)
     definition = ProcessDefinition(
         key=process.key, version=version, name=process.name, content_hash=process.content_hash,
         source_name=process.source.name, bpmn_xml=process.source.content.decode("utf-8"),
         spec_json=dump_specs(process.spec, process.subprocess_specs), forms=process.forms,
-        properties=process.properties, deployed_by=actor.id if actor else None)
+        properties={**process.properties, "startRole": draft.role if draft else None}, deployed_by=actor.id if actor else None)
     session.add(definition)
     session.flush()
     audit.record(session, "process.deployed", actor=actor, process=process.key, version=version,

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any, Optional
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from .db import Base, utcnow
 
@@ -36,6 +36,18 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user", lazy="selectin")
+
+    # The login-session protocol (duck-typed, so the engine needs no web framework).
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        """Session identity; it changes when the user's sessions are revoked."""
+        return f"{self.id}:{self.session_token}"
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
@@ -76,8 +88,8 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(200))
     content_hash: Mapped[str] = mapped_column(String(64))
     source_name: Mapped[str] = mapped_column(String(255))
-    bpmn_xml: Mapped[str] = mapped_column(Text)
-    spec_json: Mapped[str] = mapped_column(Text)
+    bpmn_xml: Mapped[str] = deferred(mapped_column(Text))
+    spec_json: Mapped[str] = deferred(mapped_column(Text))
     forms: Mapped[dict[str, Any]] = mapped_column(JSON)
     properties: Mapped[dict[str, Any]] = mapped_column(JSON)
     deployed_by: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
@@ -97,7 +109,7 @@ class Case(Base):
     title: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="running")
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = deferred(mapped_column(Text))
     serializer_version: Mapped[str] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(default=1)
     created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
@@ -105,9 +117,9 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[Optional[datetime]]
 
-    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
-    org: Mapped[Organisation] = relationship(lazy="joined")
-    creator: Mapped[User] = relationship(lazy="joined")
+    definition: Mapped[ProcessDefinition] = relationship(lazy="select")
+    org: Mapped[Organisation] = relationship(lazy="select")
+    creator: Mapped[User] = relationship(lazy="select")
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -80,6 +80,8 @@ def validate_data(schema: dict[str, Any], data: Any) -> dict[str, str]:
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         field = _error_field(error)
+        if error.validator == "additionalProperties" and not error.absolute_path:
+            continue
         if field not in errors:
             errors[field] = _message(error, declared)
     _check_text(data, errors)

@@ -1,0 +1,65 @@
+"""Logging in and out, and loading the logged-in user."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from engine import identity
+from engine.models import User
+
+from ..extensions import commit, db_session, login_manager
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db_session().scalar(select(User).where(User.id == int(user_id)))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths; anything else (``//evil``, ``https://evil``) goes to the inbox."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc \
+            and "\\" not in target:
+        return target
+    return url_for("tasks.inbox")
+
+
+@bp.route("/login", methods=("GET", "POST"))
+def login() -> object:
+    if current_user.is_authenticated:
+        return redirect(url_for("tasks.inbox"))
+    if request.method == "GET":
+        return render_template("auth/login.html", next=request.args.get("next", ""))
+    result = identity.authenticate(db_session(), request.form.get("username", ""),
+                                   request.form.get("password", ""), request.remote_addr or "?")
+    commit()
+    if result.user is None:
+        flash(result.error or "登录失败", "error")
+        status = 429 if result.throttled else 401
+        return render_template("auth/login.html", next=request.form.get("next", ""),
+                               username=request.form.get("username", "")), status
+    session.clear()
+    login_user(result.user)
+    session.permanent = True
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.route("/logout", methods=("POST",))
+@login_required
+def logout() -> object:
+    identity.revoke_sessions(db_session(), current_user)  # type: ignore[arg-type]
+    commit()
+    logout_user()
+    session.clear()
+    flash("您已安全退出", "info")
+    return redirect(url_for("auth.login"))

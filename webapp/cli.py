@@ -1,0 +1,182 @@
+"""The ``baguan`` command line. Errors are one line on stderr and a non-zero exit, never a traceback."""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import click
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from engine import audit, deploy as deployment, identity, schema
+from engine.errors import BaguanError, DeployRejected
+
+from . import create_app
+from .config import PROJECT_ROOT, ConfigError
+from .demo import DEMO_PASSWORD, demo_logins, seed_demo
+
+
+class CliError(click.ClickException):
+    def show(self, file: object = None) -> None:
+        click.echo(f"错误：{self.message}", err=True)
+
+
+def _app() -> Flask:
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+
+
+@contextmanager
+def command_session() -> Iterator[Session]:
+    """One transaction per command, committed at its end; domain errors become one-line messages."""
+    app = _app()
+    session = app.extensions["baguan_db"].sessions()
+    try:
+        yield session
+        session.commit()
+    except DeployRejected as exc:
+        session.rollback()
+        raise CliError("部署被拒绝：\n  - " + "\n  - ".join(exc.problems)) from None
+    except BaguanError as exc:
+        session.rollback()
+        raise CliError(exc.message) from None
+    finally:
+        session.close()
+
+
+@click.group(help="把关 Baguan：学会重大事项审批工作流")
+def cli() -> None:
+    pass
+
+
+@cli.command("init-db")
+def init_db() -> None:
+    """Create or migrate the database (idempotent)."""
+    app = _app()
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+        Path(app.config["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    revision = schema.upgrade(app.extensions["baguan_db"].engine)
+    click.echo(f"数据库已就绪（迁移版本 {revision}）")
+
+
+@cli.command("deploy")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def deploy_cmd(paths: tuple[Path, ...]) -> None:
+    """Deploy BPMN/DMN/forms (default: the project's workflows/ and forms/)."""
+    targets = list(paths) or [PROJECT_ROOT / "workflows", PROJECT_ROOT / "forms"]
+    with command_session() as session:
+        fallback = deployment.read_sources([PROJECT_ROOT / "forms"])[2] if paths else {}
+        results = deployment.deploy(session, *deployment.read_sources(targets), fallback_forms=fallback)
+    for r in results:
+        click.echo(f"{r.key}\t版本 {r.version}\t{'新部署' if r.created else '内容未变，保持现有版本'}\t{r.name}")
+
+
+@cli.command("seed-demo")
+def seed_demo_cmd() -> None:
+    """Create the demo organisations and users (once) and print the demo logins."""
+    with command_session() as session:
+        created = seed_demo(session)
+    click.echo("已创建演示数据" if created else "演示数据已存在")
+    click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+    for login in demo_logins():
+        click.echo(f"  {login.username:<16} {login.role:<18} {login.org:<5} {login.name}")
+
+
+@cli.group("org")
+def org() -> None:
+    """Organisations."""
+
+
+@org.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(["society", "supervisor"]), default="society", help="学会或市科协")
+@click.option("--parent", default=None, help="上级（市科协）组织代码")
+def org_add(code: str, name: str, kind: str, parent: str | None) -> None:
+    with command_session() as session:
+        created = identity.add_org(session, code, name, kind, parent)
+    click.echo(f"已创建组织 {created.code} {created.name}")
+
+
+@cli.group("user")
+def user() -> None:
+    """Users."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--name", required=True, help="姓名")
+def user_add(username: str, name: str) -> None:
+    """Create a user; the password is read from stdin."""
+    password = sys.stdin.readline().rstrip("\n")
+    with command_session() as session:
+        identity.add_user(session, username, name, password)
+    click.echo(f"已创建用户 {username}")
+
+
+@cli.group("role")
+def role() -> None:
+    """Role memberships."""
+
+
+@role.command("grant")
+@click.argument("username")
+@click.argument("role_code", metavar="ROLE")
+@click.option("--org", "org_code", default=None, help="组织代码（省略时：只有一个组织可选时用它）")
+def role_grant(username: str, role_code: str, org_code: str | None) -> None:
+    with command_session() as session:
+        code = org_code or _only_org_code(session)
+        identity.grant_role(session, username, role_code, code)
+    click.echo(f"已授予 {username} 在 {code} 的角色 {role_code}")
+
+
+def _only_org_code(session: Session) -> str:
+    from sqlalchemy import select
+
+    from engine.models import Organisation
+    codes = session.scalars(select(Organisation.code)).all()
+    if len(codes) != 1:
+        raise CliError("请用 --org 指定组织代码")
+    return codes[0]
+
+
+@cli.group("token")
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.argument("username")
+def token_create(username: str) -> None:
+    with command_session() as session:
+        value = identity.create_token(session, username)
+    click.echo(value)
+
+
+@cli.group("audit")
+def audit_group() -> None:
+    """The audit chain."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    with command_session() as session:
+        result = audit.verify_chain(session)
+    if not result.ok:
+        raise CliError(f"审计链校验失败：第一个异常事件 #{result.first_bad_id}：{result.reason}（此前 {result.count} 个事件完好）")
+    click.echo(f"审计链完整：共 {result.count} 个事件，链头哈希 {result.head_hash}")
+
+
+@cli.command("serve")
+def serve() -> None:
+    """Serve Baguan with gunicorn (a production WSGI server)."""
+    from .server import run_gunicorn
+    run_gunicorn(_app())
+
+
+def main() -> None:
+    cli(prog_name="baguan")

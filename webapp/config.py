@@ -1,0 +1,89 @@
+"""Configuration from the environment, validated at start-up."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+ENVIRONMENTS = ("production", "development", "testing")
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable Baguan."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str | None
+    description: str
+
+
+SETTINGS = (
+    Setting("BAGUAN_ENV", "production", "production | development | testing"),
+    Setting("BAGUAN_SECRET_KEY", None, "session signing key; required unless BAGUAN_ENV=development"),
+    Setting("BAGUAN_DATABASE_URL", None, "SQLAlchemy URL; default sqlite:///instance/baguan.sqlite3"),
+    Setting("BAGUAN_HOST", "127.0.0.1", "address `baguan serve` binds to"),
+    Setting("BAGUAN_PORT", "5000", "port `baguan serve` listens on"),
+    Setting("BAGUAN_WORKERS", "2", "gunicorn worker processes for `baguan serve`"),
+    Setting("BAGUAN_COOKIE_SECURE", "1", "send cookies only over HTTPS (set 0 for plain http on loopback)"),
+    Setting("BAGUAN_SESSION_HOURS", "8", "absolute lifetime of a login session, in hours"),
+)
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Build Flask config from environment variables plus explicit overrides (tests)."""
+    env = dict(os.environ if environ is None else environ)
+    get = lambda name: env.get(name) or next(s.default for s in SETTINGS if s.env == name)  # noqa: E731
+    mode = get("BAGUAN_ENV")
+    secure = _flag(get("BAGUAN_COOKIE_SECURE")) and mode == "production"
+    config: dict[str, Any] = {
+        "BAGUAN_ENV": mode,
+        "SECRET_KEY": env.get("BAGUAN_SECRET_KEY") or ("dev-only-secret" if mode != "production" else None),
+        "DATABASE_URL": get("BAGUAN_DATABASE_URL") or f"sqlite:///{DEFAULT_INSTANCE / 'baguan.sqlite3'}",
+        "TESTING": mode == "testing",
+        "SESSION_COOKIE_NAME": "__Host-baguan" if secure else "baguan_session",
+        "SESSION_COOKIE_SECURE": secure,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int(get("BAGUAN_SESSION_HOURS"), "BAGUAN_SESSION_HOURS")),
+        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": secure,
+        "HOST": get("BAGUAN_HOST"),
+        "PORT": _int(get("BAGUAN_PORT"), "BAGUAN_PORT"),
+        "WORKERS": _int(get("BAGUAN_WORKERS"), "BAGUAN_WORKERS"),
+    }
+    config.update(overrides or {})
+    validate_config(config)
+    return config
+
+
+def _int(value: str | None, name: str) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        raise ConfigError(f"{name} 必须是整数，当前值：{value!r}") from None
+
+
+def validate_config(config: Mapping[str, Any]) -> None:
+    if config["BAGUAN_ENV"] not in ENVIRONMENTS:
+        raise ConfigError(f"BAGUAN_ENV 必须是 {' / '.join(ENVIRONMENTS)} 之一")
+    secret = config.get("SECRET_KEY")
+    if config["BAGUAN_ENV"] == "production" and (not secret or secret == "dev-only-secret" or len(secret) < 16):
+        raise ConfigError("生产环境必须设置 BAGUAN_SECRET_KEY（至少 16 个字符的随机串）")
+    url = str(config["DATABASE_URL"])
+    if not url.startswith(("sqlite", "postgresql")):
+        raise ConfigError("BAGUAN_DATABASE_URL 只支持 sqlite:/// 或 postgresql:// 地址")
+    if not 0 < int(config["PORT"]) < 65536:
+        raise ConfigError("BAGUAN_PORT 超出范围")
