@@ -14,7 +14,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 import forms as form_lib
@@ -103,13 +103,15 @@ def complete_task(session: Session, user: User, task_id: int, decision: str, com
 
 
 def _task_for_update(session: Session, user: User, task_id: int) -> HumanTask:
-    """Lock the task's case, then re-read the task so its status is the committed one."""
-    row = session.get(HumanTask, task_id)
-    if row is None or row.org_id not in visible_org_ids(session, user):
+    """Lock the task's case (loaded with its state), then read the task so its status is the committed one."""
+    located = session.execute(select(HumanTask.case_id, HumanTask.org_id).where(HumanTask.id == task_id)).first()
+    if located is None or located.org_id not in visible_org_ids(session, user):
         raise AccessDenied("任务不存在或您无权访问", {"task_id": str(task_id)})
-    session.execute(select(Case).where(Case.id == row.case_id).with_for_update(of=Case)
-                    .execution_options(populate_existing=True))
-    session.refresh(row)
+    session.execute(select(Case).where(Case.id == located.case_id).with_for_update(of=Case)
+                    .options(undefer(Case.state), joinedload(Case.definition))
+                    .execution_options(populate_existing=True)).scalar_one()
+    row = session.get(HumanTask, task_id, populate_existing=True)
+    assert row is not None
     if row.status != "open":
         raise Conflict("该任务已被处理，请刷新后查看最新状态")
     if row.kind == "review" and row.submitter_id == user.id and row.assignee_id is None:
@@ -142,11 +144,7 @@ def allowed_decisions(row: HumanTask) -> list[str]:
 
 
 def _has_draft_step(case: Case) -> bool:
-    spec, subs = specs_for(case.definition)
-    return any(
-        getattr(task_spec, "manual", False)
-        and (getattr(task_spec, "extensions", None) or {}).get("properties", {}).get("kind") == "draft"
-        for each in (spec, *subs.values()) for task_spec in each.task_specs.values())
+    return case.definition.properties.get("startRole") is not None
 
 
 def _validate(form: dict[str, Any] | None, data: Any, required: bool) -> None:
@@ -188,7 +186,6 @@ def _apply(session: Session, case: Case, workflow: BpmnWorkflow, row: HumanTask,
     before = {k: case.data.get(k) for k in data}
     if decision in (APPROVE, SUBMIT):
         _run_task(workflow, spiff_task, data)
-        case.data = {**case.data, **data}
     elif decision == REJECT:
         workflow.cancel()
         case.status = "rejected"
@@ -201,6 +198,8 @@ def _apply(session: Session, case: Case, workflow: BpmnWorkflow, row: HumanTask,
                  step=row.bpmn_id, step_name=row.name, role=row.role, decision=decision, comment=comment,
                  changed={k: {"before": before[k], "after": v} for k, v in data.items() if before[k] != v})
     sync_human_tasks(session, case, workflow)
+    if data:
+        case.data = {**case.data, **data}
 
 
 def _ready_spiff_task(workflow: BpmnWorkflow, row: HumanTask) -> Task:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -96,11 +95,19 @@ def latest_definitions(session: Session) -> list[ProcessDefinition]:
     return list(session.scalars(stmt.order_by(ProcessDefinition.key)))
 
 
+_SPEC_CACHE: dict[tuple[int, str], tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]] = {}
+_SPEC_CACHE_SIZE = 256
+
+
 def specs_for(definition: ProcessDefinition) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
-    """Restored specs, cached per definition content; specs are shared read-only between instances."""
-    return _cached_specs(definition.id, definition.content_hash, definition.spec_json)
+    """Restored specs, cached per definition content; specs are shared read-only between instances.
 
-
-@lru_cache(maxsize=256)
-def _cached_specs(_definition_id: int, _content_hash: str, spec_json: str) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
-    return load_specs(spec_json)
+    The large ``spec_json`` column is read only on a cache miss.
+    """
+    key = (definition.id, definition.content_hash)
+    cached = _SPEC_CACHE.get(key)
+    if cached is None:
+        if len(_SPEC_CACHE) >= _SPEC_CACHE_SIZE:
+            _SPEC_CACHE.pop(next(iter(_SPEC_CACHE)))
+        cached = _SPEC_CACHE[key] = load_specs(definition.spec_json)
+    return cached

@@ -154,8 +154,8 @@ class HumanTask(Base):
     comment: Mapped[Optional[str]] = mapped_column(Text)
     submitted: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
 
-    case: Mapped[Case] = relationship(lazy="joined")
-    completer: Mapped[Optional[User]] = relationship(foreign_keys=[completed_by], lazy="joined")
+    case: Mapped[Case] = relationship(lazy="select")
+    completer: Mapped[Optional[User]] = relationship(foreign_keys=[completed_by], lazy="select")
 
 
 class AuditEvent(Base):

@@ -1,0 +1,60 @@
+"""The inbox of a 科协 reviewer with 100,000 open tasks across 200 societies."""
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import identity, queries
+from engine.db import utcnow
+from engine.models import Case, HumanTask, Organisation, ProcessDefinition
+
+CHUNK = 5000
+
+
+def _seed_orgs(session: Session, societies: int) -> tuple[int, list[int]]:
+    supervisor = session.scalar(select(Organisation).where(Organisation.code == "TAST"))
+    assert supervisor is not None
+    ids = [identity.add_org(session, f"S{n:03d}", f"基准学会{n:03d}", "society", "TAST").id for n in range(societies)]
+    identity.add_user(session, "b_cast", "学会部审核员", "bench-password")
+    identity.grant_role(session, "b_cast", "cast_reviewer", "TAST")
+    return supervisor.id, ids
+
+
+def _bulk_tasks(session: Session, tasks: int, supervisor_id: int, org_ids: list[int]) -> None:
+    definition = session.scalar(select(ProcessDefinition))
+    submitter = identity.get_user(session, "b_staff").id
+    base = utcnow() - timedelta(days=30)
+    for start in range(0, tasks, CHUNK):
+        numbers = range(start, min(start + CHUNK, tasks))
+        case_rows = [dict(id=1_000_000 + n, number=f"S-{n:06d}", definition_id=definition.id,
+                          process_key="annual_plan", org_id=org_ids[n % len(org_ids)], title=f"计划 {n}",
+                          status="running", data={}, state="{}", serializer_version="1.5", version=1,
+                          created_by=submitter, created_at=base, updated_at=base) for n in numbers]
+        session.execute(insert(Case), case_rows)
+        session.execute(insert(HumanTask), [dict(
+            case_id=1_000_000 + n, org_id=org_ids[n % len(org_ids)], scope_org_id=supervisor_id,
+            submitter_id=submitter, role="cast_reviewer", spiff_task_id=f"00000000-0000-0000-0000-{n:012d}",
+            bpmn_id="cast_filing", name="市科协学会部备案", kind="review", form_key="cast_filing", status="open",
+            created_at=base + timedelta(seconds=n)) for n in numbers])
+
+
+def measure_inbox(sessions: sessionmaker[Session], tasks: int, societies: int, repeat: int = 30) -> dict[str, list[float]]:
+    with sessions() as session, session.begin():
+        supervisor_id, org_ids = _seed_orgs(session, societies)
+        _bulk_tasks(session, tasks, supervisor_id, org_ids)
+    results: dict[str, list[float]] = {}
+    for label, offset in ((f"first page of {tasks:,} tasks (50 rows + total)", 0),
+                          ("page 100 (offset 4,950)", 4950)):
+        samples = []
+        for _ in range(repeat):
+            with sessions() as session:
+                user = identity.get_user(session, "b_cast")
+                start = time.perf_counter()
+                page = queries.todo_tasks(session, user, limit=50, offset=offset)
+                samples.append(time.perf_counter() - start)
+                assert page.total >= tasks and len(page.items) == 50
+        results[label] = samples
+    return results
