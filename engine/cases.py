@@ -38,7 +38,15 @@ MAX_TITLE = 200
 
 
 class AccessDenied(NotFound):
-    """Answers like NotFound, but the web layer records the attempt in the audit trail."""
+    """Answers like NotFound, but the web layer records the attempt in the audit trail.
+
+    ``detail`` goes to the audit event only; the client sees the message (and ``fields`` if given).
+    """
+
+    def __init__(self, message: str, detail: dict[str, str] | None = None,
+                 fields: dict[str, str] | None = None) -> None:
+        super().__init__(message, fields)
+        self.detail = detail or {}
 
 
 def start_case(session: Session, user: User, process_key: str, org: Organisation, title: str,

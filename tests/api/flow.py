@@ -1,0 +1,33 @@
+"""Steps of the annual work plan through the API, shared by the API tests."""
+from __future__ import annotations
+
+from typing import Any
+
+from .conftest import Api
+
+
+def file_plan(api: Api, data: dict[str, Any], username: str = "xh_staff", org: str = "XH",
+              title: str = "2027 年度工作计划") -> dict[str, Any]:
+    response = api.post(username, "/cases", json={"process": "annual_plan", "org": org, "title": title, "data": data})
+    assert response.status_code == 201, response.get_json()
+    case: dict[str, Any] = response.get_json()
+    return case
+
+
+def open_task_id(case: dict[str, Any]) -> int:
+    [task] = [t for t in case["tasks"] if t["status"] == "open"]
+    task_id: int = task["id"]
+    return task_id
+
+
+def act(api: Api, username: str, case: dict[str, Any], decision: str, comment: str | None = None,
+        data: dict[str, Any] | None = None) -> dict[str, Any]:
+    response = api.post(username, "/tasks/{task_id}/complete", task_id=open_task_id(case),
+                        json={"decision": decision, "comment": comment, "data": data})
+    assert response.status_code == 200, response.get_json()
+    updated: dict[str, Any] = response.get_json()
+    return updated
+
+
+def steps(case: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(t["step"], t["status"]) for t in case["tasks"]]

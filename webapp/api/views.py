@@ -1,0 +1,109 @@
+"""API routes: thin wrappers that parse input, call one engine operation or query, commit, render."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, url_for
+
+from engine import api_views, cases, queries
+from engine.access import can_act_on
+from engine.models import Case, HumanTask, User
+
+from ..extensions import commit, db_session
+from . import bp, render
+from .auth import api_user
+from .openapi import document
+from .parsing import Key, choice_param, json_object, object_id, object_name, paging
+
+START_CASE_KEYS = {"process": Key((str,)), "org": Key((str,)), "title": Key((str,)), "data": Key((dict,))}
+COMPLETE_KEYS = {"decision": Key((str,)), "comment": Key((str, type(None)), required=False),
+                 "data": Key((dict, type(None)), required=False)}
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    return jsonify(document())
+
+
+@bp.get("/processes")
+def list_processes() -> Response:
+    startable = queries.startable_processes(db_session(), api_user())
+    return jsonify([render.process_summary(definition, orgs) for definition, orgs in startable])
+
+
+@bp.get("/processes/<key>")
+def get_process(key: str) -> Response:
+    session = db_session()
+    definition = api_views.process_definition(session, object_name(key, "流程"))
+    orgs = next((o for d, o in queries.startable_processes(session, api_user()) if d.id == definition.id), [])
+    return jsonify(render.process_detail(definition, orgs, api_views.start_form(definition)))
+
+
+@bp.post("/cases")
+def start_case() -> tuple[Response, int, dict[str, str]]:
+    body = json_object(START_CASE_KEYS)
+    session, user = db_session(), api_user()
+    org = api_views.visible_org(session, user, object_name(body["org"], "组织"))
+    case = cases.start_case(session, user, object_name(body["process"], "流程"), org, body["title"], body["data"])
+    commit()
+    location = url_for("api.get_case", case_id=case.id)
+    return jsonify(_case_json(case)), 201, {"Location": location}
+
+
+@bp.get("/cases/<int:case_id>")
+def get_case(case_id: int) -> Response:
+    case = queries.get_case(db_session(), api_user(), object_id(case_id, "事项"))
+    return jsonify(_case_json(case))
+
+
+@bp.get("/cases/<int:case_id>/history")
+def case_history(case_id: int) -> Response:
+    session = db_session()
+    case = queries.get_case(session, api_user(), object_id(case_id, "事项"))
+    return jsonify([render.audit_event(e) for e in queries.case_history(session, case)])
+
+
+@bp.get("/tasks")
+def list_tasks() -> Response:
+    view = choice_param("view", queries.VIEWS, queries.TODO)
+    page = paging()
+    session, user = db_session(), api_user()
+    if view == queries.STARTED:
+        return jsonify(_started_page(session, user, page.limit, page.offset))
+    lister = queries.todo_tasks if view == queries.TODO else queries.done_tasks
+    result = lister(session, user, limit=page.limit, offset=page.offset)
+    items = [render.task_item(t) for t in result.items]
+    return jsonify(render.task_page(items, result.total, result.limit, result.offset))
+
+
+@bp.get("/tasks/<int:task_id>")
+def get_task(task_id: int) -> Response:
+    user = api_user()
+    task = queries.get_task(db_session(), user, object_id(task_id, "任务"))
+    decisions = cases.allowed_decisions(task) if task.status == "open" and can_act_on(user, task) else []
+    return jsonify(render.task_detail(task, _task_form(task), decisions))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+def complete_task(task_id: int) -> Response:
+    body = json_object(COMPLETE_KEYS)
+    case = cases.complete_task(db_session(), api_user(), object_id(task_id, "任务"), body["decision"],
+                               body.get("comment"), body.get("data"))
+    commit()
+    return jsonify(_case_json(case))
+
+
+def _case_json(case: Case) -> dict[str, Any]:
+    return render.case_detail(case, queries.case_tasks(db_session(), case))
+
+
+def _task_form(task: HumanTask) -> dict[str, Any] | None:
+    return task.case.definition.forms.get(task.form_key) if task.form_key else None
+
+
+def _started_page(session: Any, user: User, limit: int, offset: int) -> dict[str, Any]:
+    """One item per case the user started: the task it waits at, or its last task once it has finished."""
+    result = queries.started_cases(session, user, limit=limit, offset=offset)
+    chosen = api_views.current_or_last_task(session, result.items)
+    items = [render.task_item(chosen[c.id]) for c in result.items if c.id in chosen]
+    return render.task_page(items, result.total, result.limit, result.offset)
