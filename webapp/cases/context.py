@@ -1,0 +1,129 @@
+"""What the case and task pages show, gathered from engine.queries: forms, opinions, history entries."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from engine import queries
+from engine.api_views import start_form
+from engine.models import AuditEvent, Case, HumanTask
+
+from .. import formrender
+from ..templating import audit_label, status_label
+
+Schema = dict[str, Any]
+CASE_ACTIONS = ("case.started", "task.completed", "case.completed")
+
+
+def step_schema(case: Case, task: HumanTask) -> Schema | None:
+    return case.definition.forms.get(task.form_key) if task.form_key else None
+
+
+def draft_schema(tasks: list[HumanTask], case: Case) -> Schema | None:
+    """The form the case data was filed with, titled for reading."""
+    draft = next((t for t in tasks if t.kind == "draft" and t.form_key), None)
+    return step_schema(case, draft) if draft else start_form(case.definition)
+
+
+def completed_steps(tasks: list[HumanTask]) -> list[HumanTask]:
+    done = [t for t in tasks if t.status == "completed" and t.completed_at is not None]
+    return sorted(done, key=lambda t: (t.completed_at, t.id))
+
+
+@dataclass
+class CasePage:
+    """A case with everything its pages show."""
+
+    case: Case
+    tasks: list[HumanTask]
+    data_schema: Schema | None
+    opinions: list[HumanTask]
+    open_tasks: list[HumanTask] = field(default_factory=list)
+
+    def submitted_html(self, task: HumanTask) -> Markup | None:
+        schema = step_schema(self.case, task)
+        if not task.submitted or task.kind == "draft":
+            return None
+        return formrender.render_readonly(schema, task.submitted)
+
+
+def case_page(session: Session, case: Case) -> CasePage:
+    tasks = queries.case_tasks(session, case)
+    return CasePage(case=case, tasks=tasks, data_schema=draft_schema(tasks, case), opinions=completed_steps(tasks),
+                    open_tasks=[t for t in tasks if t.status == "open"])
+
+
+@dataclass(frozen=True)
+class Change:
+    title: str
+    before: Markup
+    after: Markup
+    wide: bool = False
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    event: AuditEvent
+    label: str
+    kind: str
+    step: str
+    comment: str
+    changes: list[Change]
+    filled: list[tuple[str, Markup]]
+
+
+def history_entries(case: Case, events: list[AuditEvent]) -> list[HistoryEntry]:
+    """The case's own events (filing, decisions, completion) for its timeline, oldest first."""
+    entries = []
+    for event in events:
+        if event.action not in CASE_ACTIONS:
+            continue
+        detail = event.detail or {}
+        kind = str(detail.get("decision") or event.action.split(".")[-1])
+        step = status_label(case) if event.action == "case.completed" else str(detail.get("step_name") or "")
+        changed = detail.get("changed") if isinstance(detail.get("changed"), dict) else {}
+        fresh = all(_before(v) is None for v in changed.values())
+        entries.append(HistoryEntry(
+            event, audit_label(event.action, detail), kind, step, str(detail.get("comment") or ""),
+            [] if fresh else _changes(case, changed),
+            _filled(case, changed) if fresh and kind != "submit" else []))
+    return entries
+
+
+def _changes(case: Case, changed: dict[str, Any]) -> list[Change]:
+    """Before/after of each field a decision changed in the case data."""
+    result = []
+    for key, values in changed.items():
+        prop = field_prop(case.definition.forms, key)
+        values = values if isinstance(values, dict) else {}
+        before, after = values.get("before"), values.get("after")
+        result.append(Change(str(prop.get("title") or key), formrender.render_value(prop, before),
+                             formrender.render_value(prop, after),
+                             wide=any(isinstance(v, (list, dict)) for v in (before, after))))
+    return result
+
+
+def _filled(case: Case, changed: dict[str, Any]) -> list[tuple[str, Markup]]:
+    """What a reviewer entered in the step's own form (the first filing shows as the case data instead)."""
+    result = []
+    for key, values in changed.items():
+        prop = field_prop(case.definition.forms, key)
+        after = values.get("after") if isinstance(values, dict) else None
+        result.append((str(prop.get("title") or key), formrender.render_value(prop, after)))
+    return result
+
+
+def _before(values: Any) -> Any:
+    return values.get("before") if isinstance(values, dict) else None
+
+
+def field_prop(forms: dict[str, Schema], key: str) -> Schema:
+    """The declaration of a case-data field in whichever of the process's forms declares it."""
+    for schema in forms.values():
+        prop = formrender.properties(schema).get(key)
+        if prop:
+            return dict(prop)
+    return {}

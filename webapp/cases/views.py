@@ -1,0 +1,86 @@
+"""Views of the cases blueprint: 发起 a case, and read one case with its history."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from engine import cases, queries
+from engine.api_views import start_form
+from engine.access import can_act_on
+from engine.errors import InvalidData, NotFound
+from engine.models import Organisation, ProcessDefinition
+
+from .. import formrender
+from ..extensions import commit, db_session
+from ..tasks.views import me
+from . import bp
+from .context import case_page, history_entries
+
+START_TITLES = {"title": "标题", "org": "所属学会"}
+
+
+@bp.route("/start")
+@login_required
+def start_index() -> Any:
+    processes = [(definition, orgs, start_form(definition))
+                 for definition, orgs in queries.startable_processes(db_session(), me())]
+    return render_template("cases/start_index.html", processes=processes)
+
+
+@bp.route("/start/<key>", methods=("GET", "POST"))
+@login_required
+def start(key: str) -> Any:
+    definition, orgs = startable(key)
+    schema = start_form(definition)
+    if request.method == "GET":
+        return render_start(definition, orgs, schema)
+    org = chosen_org(orgs, request.form.get("_org"))
+    title = request.form.get("_title", "")
+    data = formrender.parse_form(schema, request.form) if schema else {}
+    try:
+        case = cases.start_case(db_session(), me(), definition.key, org, title, data)
+    except InvalidData as error:
+        db_session().rollback()
+        return render_start(definition, orgs, schema, data, error.fields, title, org.id), 422
+    case_id, number = case.id, case.number
+    commit()
+    flash(f"已提交，编号 {number}", "success")
+    return redirect(url_for("cases.case", case_id=case_id))
+
+
+def startable(key: str) -> tuple[ProcessDefinition, list[Organisation]]:
+    for definition, orgs in queries.startable_processes(db_session(), me()):
+        if definition.key == key:
+            return definition, orgs
+    raise NotFound("流程不存在，或您没有发起此流程的权限")
+
+
+def chosen_org(orgs: list[Organisation], raw: str | None) -> Organisation:
+    """Only one of the user's eligible organisations; any other id answers 404."""
+    if not raw and len(orgs) == 1:
+        return orgs[0]
+    org = next((o for o in orgs if str(o.id) == (raw or "").strip()), None)
+    if org is None:
+        raise NotFound("所选学会不存在，或您不能以其名义发起此流程")
+    return org
+
+
+def render_start(definition: ProcessDefinition, orgs: list[Organisation], schema: dict[str, Any] | None,
+                 values: dict[str, Any] | None = None, errors: dict[str, str] | None = None, title: str = "",
+                 org_id: int | None = None) -> str:
+    return render_template("cases/start.html", definition=definition, orgs=orgs, schema=schema,
+                           values=values or {}, errors=errors or {}, title=title,
+                           org_id=org_id or orgs[0].id, extra_titles=START_TITLES)
+
+
+@bp.route("/cases/<int:case_id>")
+@login_required
+def case(case_id: int) -> Any:
+    session = db_session()
+    found = queries.get_case(session, me(), case_id)
+    page = case_page(session, found)
+    mine = [t for t in page.open_tasks if can_act_on(me(), t)]
+    return render_template("cases/case.html", page=page, my_tasks=mine,
+                           history=history_entries(found, queries.case_history(session, found)))
