@@ -19,11 +19,12 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> str:
-    """Bring the database to the newest revision; returns that revision."""
+    """Bring the database to the newest revision(s); returns them, comma-separated."""
     config = alembic_config(engine)
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
     with engine.connect() as connection:
-        return str(connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar())
+        rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version ORDER BY version_num")
+        return ",".join(str(r[0]) for r in rows)
 
 
 def has_schema(engine: Engine) -> bool:
