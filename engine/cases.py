@@ -19,12 +19,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import forms as form_lib
 
-from . import audit
+from . import audit, counters
 from .access import can_act_on, holds, task_scope_org_id, visible_org_ids
 from .db import utcnow
 from .deploy import latest_definition, specs_for
 from .errors import BaguanError, Conflict, InvalidData, NotFound, PermissionDenied
-from .models import Case, Counter, HumanTask, Organisation, User
+from .models import Case, HumanTask, Organisation, User
 from .roles import role_label
 from .projection import StepInfo, ready_human_tasks, step_info, sync_human_tasks
 from .scripting import SAFE_SCRIPT_ENGINE
@@ -35,6 +35,7 @@ DECISIONS_BY_KIND = {"draft": [SUBMIT], "review": [APPROVE, RETURN, REJECT]}
 DECISION_LABELS = {APPROVE: "同意", RETURN: "退回修改", REJECT: "不同意", SUBMIT: "提交"}
 MAX_COMMENT = 2000
 MAX_TITLE = 200
+MAX_TASK_DEPTH = 800
 
 
 class AccessDenied(NotFound):
@@ -182,10 +183,23 @@ def load_workflow(case: Case) -> BpmnWorkflow:
 def _run_engine(workflow: BpmnWorkflow) -> None:
     try:
         workflow.do_engine_steps()
-    except SpiffWorkflowException as exc:
+    except (SpiffWorkflowException, RecursionError) as exc:
         raise BaguanError(f"流程运行出错：{exc}") from None
     except BaguanError:
         raise
+    _check_depth(workflow)
+
+
+def _check_depth(workflow: BpmnWorkflow) -> None:
+    """SpiffWorkflow searches the task tree only 1000 levels deep: a longer automatic loop makes the
+    instance look finished without reaching its end event, so stop well before that depth."""
+    for tree in (workflow, *workflow.subprocesses.values()):
+        level, depth = [tree.task_tree], 0
+        while level:
+            depth += 1
+            if depth > MAX_TASK_DEPTH:
+                raise BaguanError("流程运行出错：自动步骤循环次数过多（可能是死循环），已停止")
+            level = [child for task in level for child in task.children]
 
 
 def _apply(session: Session, case: Case, workflow: BpmnWorkflow, row: HumanTask, user: User, decision: str,
@@ -224,7 +238,7 @@ def _run_task(workflow: BpmnWorkflow, task: Task, data: dict[str, Any]) -> None:
     try:
         task.set_data(**data)
         task.run()
-    except SpiffWorkflowException as exc:
+    except (SpiffWorkflowException, RecursionError) as exc:
         raise BaguanError(f"流程运行出错：{exc}") from None
     _run_engine(workflow)
 
@@ -255,10 +269,4 @@ def _save(session: Session, case: Case, workflow: BpmnWorkflow) -> None:
 def _next_case_number(session: Session, org: Organisation, code: str) -> str:
     year = datetime.now().year
     key = f"case:{org.code}:{year}:{code}"
-    counter = session.get(Counter, key, with_for_update=True)
-    if counter is None:
-        counter = Counter(key=key, value=0)
-        session.add(counter)
-    counter.value += 1
-    session.flush()
-    return f"{org.code}-{year}-{code}-{counter.value:04d}"
+    return f"{org.code}-{year}-{code}-{counters.increment(session, key):04d}"

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any, Optional
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, utcnow
 
@@ -88,8 +88,8 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(200))
     content_hash: Mapped[str] = mapped_column(String(64))
     source_name: Mapped[str] = mapped_column(String(255))
-    bpmn_xml: Mapped[str] = deferred(mapped_column(Text))
-    spec_json: Mapped[str] = deferred(mapped_column(Text))
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     forms: Mapped[dict[str, Any]] = mapped_column(JSON)
     properties: Mapped[dict[str, Any]] = mapped_column(JSON)
     deployed_by: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
@@ -109,7 +109,7 @@ class Case(Base):
     title: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="running")
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    state: Mapped[str] = deferred(mapped_column(Text))
+    state: Mapped[str] = mapped_column(Text, deferred=True)
     serializer_version: Mapped[str] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(default=1)
     created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)

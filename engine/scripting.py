@@ -20,9 +20,24 @@ MAX_SOURCE_CHARS = 2000
 MAX_NODES = 400
 MAX_SEQUENCE = 100_000
 MAX_POWER_EXPONENT = 64
+MAX_INT_BITS = 4096
+MAX_ROUND_DIGITS = 20
+
+
+def _sum_numbers(values: Any, start: Any = 0) -> Any:
+    if not isinstance(start, (int, float)):
+        raise ExpressionError("sum 只能对数字求和")
+    return sum(values, start)
+
+
+def _round(number: Any, ndigits: Any = None) -> Any:
+    if ndigits is not None and (not isinstance(ndigits, int) or abs(ndigits) > MAX_ROUND_DIGITS):
+        raise ExpressionError(f"round 的小数位数必须是不超过 {MAX_ROUND_DIGITS} 的整数")
+    return round(number, ndigits)
+
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "len": len, "min": min, "max": max, "sum": sum, "abs": abs, "round": round,
+    "len": len, "min": min, "max": max, "sum": _sum_numbers, "abs": abs, "round": _round,
     "int": int, "float": float, "str": str, "bool": bool, "any": any, "all": all,
     "sorted": sorted, "list": list,
 }
@@ -194,14 +209,47 @@ class _Interpreter:
             raise ExpressionError(f"函数调用出错：{exc}") from None
 
 
+_SEQUENCES = (str, list, tuple, dict, set)
+
+
 def _guard_binary(op: ast.operator, left: Any, right: Any) -> None:
+    """Refuse, before computing it, any result too large to be a real form value (memory and CPU bombs)."""
     if isinstance(op, ast.Pow) and isinstance(right, (int, float)) and abs(right) > MAX_POWER_EXPONENT:
         raise ExpressionError("乘方的指数过大")
-    if isinstance(op, ast.Mult) and (isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple))):
-        other = right if isinstance(left, (str, list, tuple)) else left
-        seq = left if isinstance(left, (str, list, tuple)) else right
-        if isinstance(other, int) and len(seq) * other > MAX_SEQUENCE:
+    if isinstance(op, ast.Pow) and _both_ints(left, right) and left.bit_length() * max(right, 0) > MAX_INT_BITS:
+        raise ExpressionError("数值过大")
+    if isinstance(op, ast.Mult) and _both_ints(left, right) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+        raise ExpressionError("数值过大")
+    if isinstance(op, ast.Mult) and (isinstance(left, _SEQUENCES) or isinstance(right, _SEQUENCES)):
+        seq, times = (left, right) if isinstance(left, _SEQUENCES) else (right, left)
+        if isinstance(times, int) and _size(seq) * times > MAX_SEQUENCE:
             raise ExpressionError("结果过长")
+    if isinstance(op, ast.Add) and isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
+        if _size(left) + _size(right) > MAX_SEQUENCE:
+            raise ExpressionError("结果过长")
+    if isinstance(op, ast.Mod) and isinstance(left, str):
+        raise ExpressionError("不允许用 % 格式化文本")
+
+
+def _both_ints(left: Any, right: Any) -> bool:
+    return isinstance(left, int) and isinstance(right, int)
+
+
+def _size(value: Any) -> int:
+    """Characters plus elements, nested ones included; stops counting once past MAX_SEQUENCE."""
+    total, pending = 0, [value]
+    while pending and total <= MAX_SEQUENCE:
+        item = pending.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, dict):
+            total += len(item)
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple, set)):
+            total += len(item)
+            pending.extend(item)
+    return total
 
 
 def evaluate(source: str, names: dict[str, Any]) -> Any:

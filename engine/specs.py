@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
@@ -21,7 +22,7 @@ import forms as form_lib
 
 from .errors import DeployRejected, SandboxViolation
 from .roles import resolve_role
-from .scripting import check_expression, check_script
+from .scripting import SAFE_SCRIPT_ENGINE, check_expression, check_script
 from .xmlsafe import parse_untrusted_xml
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -74,7 +75,7 @@ def compile_bundle(bpmn: Iterable[SourceFile], dmn: Iterable[SourceFile],
         _guarded(problems, source.name, lambda s=source: parser.add_dmn_xml(parse_untrusted_xml(s.content, s.name).getroot(), s.name))
     for source in bpmn:
         tree = _guarded(problems, source.name, lambda s=source: parse_untrusted_xml(s.content, s.name))
-        if tree is not None and _guarded(problems, source.name, lambda t=tree, s=source: parser.add_bpmn_xml(t, s.name)) is not False:
+        if tree is not False and _guarded(problems, source.name, lambda t=tree, s=source: parser.add_bpmn_xml(t, s.name)) is not False:
             trees[source.name] = (source, tree)
     if problems:
         raise DeployRejected("部署被拒绝", problems)
@@ -120,11 +121,26 @@ def _compile_process(parser: SpiffBpmnParser, process_id: str, trees: dict[str, 
         problems.extend(check_task_specs(each))
     user_tasks = [info for each in all_specs for info in _user_tasks(each, problems)]
     used_forms = _collect_forms(process_id, user_tasks, forms, problems)
+    if len(problems) == before:
+        problems.extend(_instantiation_problems(process_id, spec, subprocess_specs))
     if len(problems) > before:
         return None
     return CompiledProcess(key=process_id, name=spec.description or process_id, source=source, spec=spec,
                            subprocess_specs=subprocess_specs, properties=_process_properties(tree, process_id),
                            user_tasks=user_tasks, forms=used_forms)
+
+
+def _instantiation_problems(process_id: str, spec: BpmnProcessSpec,
+                            subprocess_specs: dict[str, BpmnProcessSpec]) -> list[str]:
+    """Creating an instance predicts the whole task tree; a cycle without a gateway makes SpiffWorkflow
+    recurse without end, so create one now (nothing runs) instead of failing when a case is filed."""
+    try:
+        BpmnWorkflow(spec, subprocess_specs, script_engine=SAFE_SCRIPT_ENGINE)
+    except RecursionError:
+        return [f"流程 {process_id}：流程图中有不经过网关的循环，无法创建实例"]
+    except SpiffWorkflowException as exc:
+        return [f"流程 {process_id}：无法创建实例：{exc}"]
+    return []
 
 
 def check_task_specs(spec: BpmnProcessSpec) -> list[str]:
@@ -145,7 +161,7 @@ def check_task_specs(spec: BpmnProcessSpec) -> list[str]:
 def _code_points(task_spec: Any) -> Iterable[tuple[str, str, Any]]:
     for condition, _target in getattr(task_spec, "cond_task_specs", None) or []:
         if condition is not None:
-            yield "条件表达式", condition, check_expression
+            yield "条件表达式", _condition_text(condition), check_expression
     if getattr(task_spec, "script", None):
         yield "脚本", task_spec.script, check_script
     for attr, label in (("prescript", "前置脚本"), ("postscript", "后置脚本")):
@@ -160,6 +176,12 @@ def _code_points(task_spec: Any) -> Iterable[tuple[str, str, Any]]:
     engine = getattr(task_spec, "dmnEngine", None)
     if engine is not None:
         yield from _dmn_code_points(engine.decision_table)
+
+
+def _condition_text(condition: Any) -> Any:
+    """Gateway conditions are stored wrapped in an operator object whose only argument is the text."""
+    args = getattr(condition, "args", None)
+    return args[0] if args else condition
 
 
 def _dmn_code_points(table: Any) -> Iterable[tuple[str, str, Any]]:

@@ -29,6 +29,8 @@ def parse_untrusted_xml(data: bytes, source_name: str = "upload") -> etree._Elem
     tree = root.getroottree()
     if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
         raise DeployRejected(f"{source_name}：不允许包含 DOCTYPE 声明（可能是 XXE 或实体炸弹攻击）")
+    if not _is_utf8(data):
+        raise DeployRejected(f"{source_name}：文件必须使用 UTF-8 编码")
     if _count_elements(root) > MAX_XML_ELEMENTS:
         raise DeployRejected(f"{source_name}：元素过多（上限 {MAX_XML_ELEMENTS}）")
     if any(isinstance(node, etree._Entity) for node in root.iter()):
@@ -42,3 +44,12 @@ def _count_elements(root: etree._Element) -> int:
         if count > MAX_XML_ELEMENTS:
             break
     return count
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Stored sources are text; another encoding would only fail later, when the version is saved."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -6,6 +6,7 @@ nothing of the engine or the web layer.
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -126,7 +127,7 @@ def _check_text(value: Any, errors: dict[str, str], path: str = "") -> None:
     """Refuse NUL characters and reserved keys anywhere: PostgreSQL and SpiffWorkflow cannot store them."""
     if isinstance(value, str) and "\x00" in value:
         errors.setdefault(path or "_", "包含不允许的控制字符")
-    elif isinstance(value, float) and value != value:
+    elif isinstance(value, float) and not math.isfinite(value):
         errors.setdefault(path or "_", "不是有效的数字")
     elif isinstance(value, dict):
         for k, v in value.items():

@@ -4,23 +4,35 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import click
 from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from engine import audit, deploy as deployment, identity, schema
+from engine.db import make_engine, make_session_factory
 from engine.errors import BaguanError, DeployRejected
+from engine.models import Organisation
 
 from . import create_app
-from .config import PROJECT_ROOT, ConfigError
+from .config import PROJECT_ROOT, ConfigError, load_config
 from .demo import DEMO_PASSWORD, demo_logins, seed_demo
 
 
 class CliError(click.ClickException):
     def show(self, file: object = None) -> None:
-        click.echo(f"错误：{self.message}", err=True)
+        click.echo("错误：" + " ".join(self.message.split()), err=True)
+
+
+def _config() -> dict[str, Any]:
+    try:
+        return load_config()
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _app() -> Flask:
@@ -31,21 +43,46 @@ def _app() -> Flask:
 
 
 @contextmanager
+def command_engine() -> Iterator[Engine]:
+    """The configured database for one command; commands need no web blueprints, only config and engine."""
+    config = _config()
+    try:
+        engine = make_engine(config["DATABASE_URL"])
+    except (SQLAlchemyError, ValueError) as exc:
+        raise CliError(f"BAGUAN_DATABASE_URL 无效：{exc}") from None
+    try:
+        yield engine
+    except SQLAlchemyError as exc:
+        raise CliError(f"数据库操作失败：{_first_line(exc)}") from None
+    except OSError as exc:
+        raise CliError(f"无法读取或写入文件：{exc}") from None
+    finally:
+        engine.dispose()
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+
+
+@contextmanager
 def command_session() -> Iterator[Session]:
     """One transaction per command, committed at its end; domain errors become one-line messages."""
-    app = _app()
-    session = app.extensions["baguan_db"].sessions()
-    try:
-        yield session
-        session.commit()
-    except DeployRejected as exc:
-        session.rollback()
-        raise CliError("部署被拒绝：\n  - " + "\n  - ".join(exc.problems)) from None
-    except BaguanError as exc:
-        session.rollback()
-        raise CliError(exc.message) from None
-    finally:
-        session.close()
+    with command_engine() as engine, make_session_factory(engine)() as session:
+        try:
+            yield session
+            session.commit()
+        except DeployRejected as exc:
+            session.rollback()
+            raise CliError("部署被拒绝：" + "；".join(exc.problems)) from None
+        except BaguanError as exc:
+            session.rollback()
+            raise CliError(_domain_message(exc)) from None
+
+
+def _domain_message(exc: BaguanError) -> str:
+    details = "；".join(exc.fields.values())
+    return f"{exc.message}：{details}" if details else exc.message
 
 
 @click.group(help="把关 Baguan：学会重大事项审批工作流")
@@ -56,10 +93,10 @@ def cli() -> None:
 @cli.command("init-db")
 def init_db() -> None:
     """Create or migrate the database (idempotent)."""
-    app = _app()
-    if app.config["DATABASE_URL"].startswith("sqlite:///"):
-        Path(app.config["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    revision = schema.upgrade(app.extensions["baguan_db"].engine)
+    with command_engine() as engine:
+        if engine.url.drivername.startswith("sqlite") and engine.url.database:
+            Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+        revision = schema.upgrade(engine)
     click.echo(f"数据库已就绪（迁移版本 {revision}）")
 
 
@@ -112,7 +149,7 @@ def user() -> None:
 @click.option("--name", required=True, help="姓名")
 def user_add(username: str, name: str) -> None:
     """Create a user; the password is read from stdin."""
-    password = sys.stdin.readline().rstrip("\n")
+    password = sys.stdin.readline().rstrip("\r\n")
     with command_session() as session:
         identity.add_user(session, username, name, password)
     click.echo(f"已创建用户 {username}")
@@ -135,9 +172,6 @@ def role_grant(username: str, role_code: str, org_code: str | None) -> None:
 
 
 def _only_org_code(session: Session) -> str:
-    from sqlalchemy import select
-
-    from engine.models import Organisation
     codes = session.scalars(select(Organisation.code)).all()
     if len(codes) != 1:
         raise CliError("请用 --org 指定组织代码")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine import audit, cases
 from engine.errors import Conflict, InvalidData, PermissionDenied
@@ -110,3 +110,18 @@ def test_completed_task_cannot_be_completed_again(world: World, plan_data: dict[
     with pytest.raises(Conflict):
         with world.sessions() as session, session.begin():
             cases.complete_task(session, world.user(session, "xh_sg"), task_id, "approve", "", {})
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("income_total", float("inf")), ("income_total", float("-inf")), ("income_total", float("nan")),
+    ("guiding_principles", "坚持\x00方向"),
+])
+def test_values_postgresql_cannot_store_are_refused_on_both_databases(world: World, plan_data: dict[str, Any],
+                                                                     field: str, value: Any) -> None:
+    """NaN, ±Infinity and NUL are accepted by SQLite's JSON text but not by PostgreSQL (T-FAIL-07)."""
+    plan_data[field] = value
+    with pytest.raises(InvalidData) as error:
+        start(world, plan_data)
+    assert field in error.value.fields
+    with world.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 0
