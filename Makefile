@@ -22,6 +22,8 @@ run: $(STAMP) instance/secret_key
 	BAGUAN_SECRET_KEY="$$(cat instance/secret_key)" BAGUAN_COOKIE_SECURE=0 $(BIN)/baguan init-db
 	BAGUAN_SECRET_KEY="$$(cat instance/secret_key)" BAGUAN_COOKIE_SECURE=0 $(BIN)/baguan deploy
 	BAGUAN_SECRET_KEY="$$(cat instance/secret_key)" BAGUAN_COOKIE_SECURE=0 $(BIN)/baguan seed-demo
+	BAGUAN_SECRET_KEY="$$(cat instance/secret_key)" BAGUAN_COOKIE_SECURE=0 $(BIN)/baguan worker & \
+	worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	BAGUAN_SECRET_KEY="$$(cat instance/secret_key)" BAGUAN_COOKIE_SECURE=0 $(BIN)/baguan serve
 
 test: $(STAMP)

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import identity, queries
 from engine.db import utcnow
+from engine.inbox import NO_FILTER, InboxFilter
 from engine.models import Case, HumanTask, Organisation, ProcessDefinition
 
 CHUNK = 5000
@@ -46,15 +47,24 @@ def measure_inbox(sessions: sessionmaker[Session], tasks: int, societies: int, r
         supervisor_id, org_ids = _seed_orgs(session, societies)
         _bulk_tasks(session, tasks, supervisor_id, org_ids)
     results: dict[str, list[float]] = {}
-    for label, offset in ((f"first page of {tasks:,} tasks (50 rows + total)", 0),
-                          ("page 100 (offset 4,950)", 4950)):
-        samples = []
-        for _ in range(repeat):
-            with sessions() as session:
-                user = identity.get_user(session, "b_cast")
-                start = time.perf_counter()
-                page = queries.todo_tasks(session, user, limit=50, offset=offset)
-                samples.append(time.perf_counter() - start)
-                assert page.total >= tasks and len(page.items) == 50
-        results[label] = samples
+    for label, offset, f, minimum in (
+            (f"first page of {tasks:,} tasks (50 rows + total)", 0, NO_FILTER, tasks),
+            ("page 100 (offset 4,950)", 4950, NO_FILTER, tasks),
+            ("sorted by due date (50 rows + total)", 0, InboxFilter(sort="due"), tasks),
+            ("one society, period filter (50 rows + total)", 0,
+             InboxFilter(org_id=org_ids[0], since=date(2000, 1, 1)), tasks // len(org_ids)),
+            ("search by case number (1 row + total)", 0, InboxFilter(search="S-000777"), 1)):
+        results[label] = _sample(sessions, offset, f, minimum, repeat)
     return results
+
+
+def _sample(sessions: sessionmaker[Session], offset: int, f: InboxFilter, minimum: int, repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        with sessions() as session:
+            user = identity.get_user(session, "b_cast")
+            start = time.perf_counter()
+            page = queries.todo_tasks(session, user, limit=50, offset=offset, f=f)
+            samples.append(time.perf_counter() - start)
+            assert page.total >= minimum and len(page.items) == min(50, minimum)
+    return samples

@@ -1,10 +1,14 @@
 """Who may see and act on what. Every query for cases or tasks is scoped through these helpers."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .db import utcnow
 from .models import HumanTask, Organisation, User
+from .models_review import ProxyRule
 from .roles import is_supervisor_role
 
 
@@ -38,3 +42,27 @@ def can_act_on(user: User, task: HumanTask) -> bool:
     if task.kind == "review" and task.submitter_id == user.id:
         return False
     return holds(user, task.role, task.scope_org_id)
+
+
+def beijing_today() -> date:
+    return (utcnow() + timedelta(hours=8)).date()
+
+
+def principals_of(session: Session, proxy: User, on: date | None = None) -> list[User]:
+    """The people ``proxy`` stands in for today (代理人 rules in force, not cancelled)."""
+    day = on or beijing_today()
+    stmt = select(ProxyRule).where(ProxyRule.proxy_id == proxy.id, ProxyRule.cancelled_at.is_(None),
+                                   ProxyRule.starts_on <= day, ProxyRule.ends_on >= day)
+    return [rule.principal for rule in session.scalars(stmt) if rule.principal.active]
+
+
+def proxy_principal(session: Session, user: User, task: HumanTask) -> User | None:
+    """The person on whose behalf ``user`` may act on ``task`` as their proxy (None when not a proxy for it)."""
+    if task.kind == "review" and task.submitter_id == user.id:
+        return None
+    return next((p for p in principals_of(session, user) if can_act_on(p, task)), None)
+
+
+def may_act(session: Session, user: User, task: HumanTask) -> bool:
+    """May complete ``task`` now: in their own right, or as the proxy of someone who may."""
+    return can_act_on(user, task) or proxy_principal(session, user, task) is not None

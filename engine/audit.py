@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -102,3 +103,41 @@ def _events(session: Session) -> Iterator[AuditEvent]:
     stmt = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
     for event in session.scalars(stmt):
         yield event
+
+
+APP_ROLE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,62}$"
+APPEND_ONLY_TABLES = ("audit_event", "audit_checkpoint")
+
+
+def pg_app_role_sql(app_role: str, schema: str = "public") -> list[str]:
+    """Statements, run by the migration (owner) role, that leave ``app_role`` only SELECT and INSERT on the audit
+    tables and ordinary access elsewhere: it can neither update, delete nor truncate history, nor disable the
+    triggers (only the owner can)."""
+    if not re.match(APP_ROLE_PATTERN, app_role):
+        raise ValueError(f"角色名无效：{app_role!r}")
+    role, where = f'"{app_role}"', '"' + schema.replace('"', '""') + '"'
+    statements = [
+        f"GRANT USAGE ON SCHEMA {where} TO {role}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {where} TO {role}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {where} TO {role}",
+    ]
+    for table in APPEND_ONLY_TABLES:
+        statements += [f"REVOKE ALL ON {table} FROM PUBLIC", f"REVOKE ALL ON {table} FROM {role}",
+                       f"GRANT SELECT, INSERT ON {table} TO {role}"]
+    return statements
+
+
+def harden_pg(connection: Connection, app_role: str) -> list[str]:
+    """Apply :func:`pg_app_role_sql` in the connection's current schema; the audit tables must not be owned by
+    the app role (an owner keeps every right), so ownership moves to the connected (migration) role first."""
+    schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+    owner = connection.execute(text("SELECT tableowner FROM pg_tables WHERE schemaname = :s AND tablename = :t"),
+                               {"s": schema, "t": "audit_event"}).scalar()
+    if owner is None:
+        raise LookupError("audit_event 表不存在：请先运行 baguan init-db")
+    statements = pg_app_role_sql(app_role, schema)
+    if owner == app_role:
+        statements = [f'ALTER TABLE {t} OWNER TO CURRENT_USER' for t in APPEND_ONLY_TABLES] + statements
+    for statement in statements:
+        connection.execute(text(statement))
+    return statements

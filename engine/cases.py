@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -19,8 +19,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import forms as form_lib
 
-from . import audit, counters
-from .access import can_act_on, holds, task_scope_org_id, visible_org_ids
+from . import audit, catalogue, counters, library, meetings, multisign
+from .access import can_act_on, holds, may_act, proxy_principal, task_scope_org_id, visible_org_ids
 from .db import utcnow
 from .deploy import latest_definition, specs_for
 from .errors import BaguanError, Conflict, InvalidData, NotFound, PermissionDenied
@@ -31,7 +31,8 @@ from .scripting import SAFE_SCRIPT_ENGINE
 from .serialization import SERIALIZER_VERSION, dump_state, load_state
 
 APPROVE, RETURN, REJECT, SUBMIT = "approve", "return", "reject", "submit"
-DECISIONS_BY_KIND = {"draft": [SUBMIT], "review": [APPROVE, RETURN, REJECT]}
+DECISIONS_BY_KIND = {"draft": [SUBMIT], "review": [APPROVE, RETURN, REJECT], "meeting": [APPROVE, RETURN, REJECT],
+                     "report": [SUBMIT]}
 DECISION_LABELS = {APPROVE: "同意", RETURN: "退回修改", REJECT: "不同意", SUBMIT: "提交"}
 MAX_COMMENT = 2000
 MAX_TITLE = 200
@@ -56,13 +57,19 @@ def start_case(session: Session, user: User, process_key: str, org: Organisation
     definition = latest_definition(session, process_key)
     if org.id not in visible_org_ids(session, user):
         raise AccessDenied("组织不存在或您无权访问")
+    if not catalogue.may_start(session, definition.key, org.id):
+        raise PermissionDenied("此流程已停用，或本学会不在可发起此流程的范围内")
     workflow = BpmnWorkflow(*specs_for(definition), script_engine=SAFE_SCRIPT_ENGINE)
+    signers = multisign.signer_lists(session, specs_for(definition), org, user)
+    for first in workflow.get_tasks(state=TaskState.READY):
+        first.set_data(**signers)
     _run_engine(workflow)
     draft = _ready_draft(workflow)
     _check_can_start(user, org, draft)
     title = _clean_title(title)
     form = definition.forms.get(draft.form_key) if draft and draft.form_key else None
     _validate(form, data, required=True)
+    data = {**data, **library.before_submit(session, definition, org, data)}
     case = Case(number=_next_case_number(session, org, definition.properties.get("caseCode", "SX")),
                 definition_id=definition.id, process_key=definition.key, org_id=org.id, title=title,
                 status="running", data={}, state="{}", serializer_version=SERIALIZER_VERSION,
@@ -95,20 +102,59 @@ def _ready_draft(workflow: BpmnWorkflow) -> StepInfo | None:
 
 
 def complete_task(session: Session, user: User, task_id: int, decision: str, comment: str | None,
-                  data: dict[str, Any] | None) -> Case:
-    """Complete an open task with 同意 / 退回修改 / 不同意 (or 提交 on a drafting step)."""
+                  data: dict[str, Any] | None, return_to: str | None = None) -> Case:
+    """Complete an open task with 同意 / 退回修改 / 不同意 (or 提交 on a drafting step).
+
+    ``return_to`` names the earlier completed step a 退回 goes back to (default: the drafting step)."""
     row = _task_for_update(session, user, task_id)
     case = row.case
     decision, comment, data = _check_decision(row, decision, comment, data or {})
     form = case.definition.forms.get(row.form_key) if row.form_key else None
-    if decision in (APPROVE, SUBMIT):
+    if row.kind == "meeting":
         _validate(form, data, required=True)
+        data = meetings.resolve(case.definition.properties, row.bpmn_id, decision, data)
+    elif decision in (APPROVE, SUBMIT):
+        _validate(form, data, required=True)
+        if decision == SUBMIT and row.kind == "draft":
+            data = {**data, **library.before_submit(session, case.definition, case.org, data, case.id)}
     else:
         data = {}
+    if any(intercept(session, row, user, decision, comment, data) for intercept in INTERCEPTORS):
+        session.flush()
+        return case
     workflow = load_workflow(case)
-    _apply(session, case, workflow, row, user, decision, comment, data)
+    _apply(session, case, workflow, row, user, decision, comment, data, return_to)
     _save(session, case, workflow)
     return case
+
+
+Interceptor = Callable[[Session, HumanTask, User, str, str, dict[str, Any]], bool]
+INTERCEPTORS: list[Interceptor] = []
+INTERCEPTORS.insert(0, library.check_step_rules)
+"""Checks run on a validated decision before the workflow moves (委派, 加签): each may refuse it (raise) or
+take it over (return True: the step stays open and the workflow is not run)."""
+
+
+def run_engine(workflow: BpmnWorkflow) -> None:
+    """Run the automatic steps after an operation changed the workflow (e.g. a reset)."""
+    _run_engine(workflow)
+
+
+def save_workflow(session: Session, case: Case, workflow: BpmnWorkflow) -> None:
+    """Store the workflow state of a case changed by an operation (flush only)."""
+    _save(session, case, workflow)
+
+
+def ready_task_of(workflow: BpmnWorkflow, row: HumanTask) -> Task:
+    """The READY SpiffWorkflow task behind an open task row (Conflict when it is no longer ready)."""
+    return _ready_spiff_task(workflow, row)
+
+
+def lock_case(session: Session, case_id: int) -> Case:
+    """Lock a case row (with its state loaded) for an operation that changes it."""
+    return session.execute(select(Case).where(Case.id == case_id).with_for_update(of=Case)
+                           .options(undefer(Case.state), joinedload(Case.definition))
+                           .execution_options(populate_existing=True)).scalar_one()
 
 
 def _task_for_update(session: Session, user: User, task_id: int) -> HumanTask:
@@ -116,16 +162,14 @@ def _task_for_update(session: Session, user: User, task_id: int) -> HumanTask:
     located = session.execute(select(HumanTask.case_id, HumanTask.org_id).where(HumanTask.id == task_id)).first()
     if located is None or located.org_id not in visible_org_ids(session, user):
         raise AccessDenied("任务不存在或您无权访问", {"task_id": str(task_id)})
-    session.execute(select(Case).where(Case.id == located.case_id).with_for_update(of=Case)
-                    .options(undefer(Case.state), joinedload(Case.definition))
-                    .execution_options(populate_existing=True)).scalar_one()
+    lock_case(session, located.case_id)
     row = session.get(HumanTask, task_id, populate_existing=True)
     assert row is not None
     if row.status != "open":
         raise Conflict("该任务已被处理，请刷新后查看最新状态")
     if row.kind == "review" and row.submitter_id == user.id and row.assignee_id is None:
         raise PermissionDenied("不能审批本人发起的事项")
-    if not can_act_on(user, row):
+    if not may_act(session, user, row):
         raise AccessDenied("任务不存在或您无权处理", {"task_id": str(task_id)})
     return row
 
@@ -203,22 +247,31 @@ def _check_depth(workflow: BpmnWorkflow) -> None:
 
 
 def _apply(session: Session, case: Case, workflow: BpmnWorkflow, row: HumanTask, user: User, decision: str,
-           comment: str, data: dict[str, Any]) -> None:
+           comment: str, data: dict[str, Any], return_to: str | None = None) -> None:
     spiff_task = _ready_spiff_task(workflow, row)
     before = {k: case.data.get(k) for k in data}
+    extra: dict[str, Any] = {}
     if decision in (APPROVE, SUBMIT):
-        _run_task(workflow, spiff_task, data)
+        _run_task(workflow, spiff_task, {**data, **multisign.vote_data(spiff_task, True)})
+    elif decision == REJECT and multisign.is_vote(spiff_task):
+        _run_task(workflow, spiff_task, multisign.vote_data(spiff_task, False))
     elif decision == REJECT:
         workflow.cancel()
         case.status = "rejected"
     else:
-        _return_to_draft(workflow, row)
+        target = return_target(workflow, spiff_task, return_to)
+        extra = {"return_to": step_info(target).bpmn_id, "return_to_name": step_info(target).name}
+        workflow.reset_from_task_id(target.id)
+        _run_engine(workflow)
+    principal = None if can_act_on(user, row) else proxy_principal(session, user, row)
+    if principal is not None:
+        extra.update(on_behalf_of_id=principal.id, on_behalf_of_name=principal.name)
     now = utcnow()
     row.status, row.decision, row.comment, row.completed_by, row.completed_at = "completed", decision, comment, user.id, now
     row.submitted = data
     audit.record(session, "task.completed", actor=user, org_id=case.org_id, case_id=case.id, task_id=row.id,
                  step=row.bpmn_id, step_name=row.name, role=row.role, decision=decision, comment=comment,
-                 changed={k: {"before": before[k], "after": v} for k, v in data.items() if before[k] != v})
+                 changed={k: {"before": before[k], "after": v} for k, v in data.items() if before[k] != v}, **extra)
     sync_human_tasks(session, case, workflow)
     if data:
         case.data = {**case.data, **data}
@@ -243,12 +296,31 @@ def _run_task(workflow: BpmnWorkflow, task: Task, data: dict[str, Any]) -> None:
     _run_engine(workflow)
 
 
-def _return_to_draft(workflow: BpmnWorkflow, row: HumanTask) -> None:
-    drafts = [t for t in workflow.get_tasks(state=TaskState.COMPLETED, manual=True) if step_info(t).kind == "draft"]
+def return_targets(workflow: BpmnWorkflow, current: Task) -> list[Task]:
+    """The completed human steps on the path that led to ``current`` (earliest first), latest run of each."""
+    chain, node = [], current.parent
+    while node is not None:
+        if (node.task_spec.manual or multisign.is_mi_parent(node)) and node.state == TaskState.COMPLETED:
+            chain.append(node)
+        node = node.parent
+    latest: dict[str, Task] = {}
+    for task in chain:
+        latest.setdefault(task.task_spec.bpmn_id, task)
+    return sorted(latest.values(), key=lambda t: t.last_state_change)
+
+
+def return_target(workflow: BpmnWorkflow, current: Task, step: str | None) -> Task:
+    """The step a 退回 goes back to: ``step`` when it ran earlier on this path, else the drafting step."""
+    targets = return_targets(workflow, current)
+    if step:
+        found = [t for t in targets if t.task_spec.bpmn_id == step]
+        if not found:
+            raise InvalidData("退回的目标步骤无效", {"return_to": "只能退回到本事项此前已办理的步骤"})
+        return found[-1]
+    drafts = [t for t in targets if step_info(t).kind == "draft"]
     if not drafts:
         raise Conflict("此流程没有起草步骤，不能退回修改")
-    workflow.reset_from_task_id(drafts[-1].id)
-    _run_engine(workflow)
+    return drafts[-1]
 
 
 def _save(session: Session, case: Case, workflow: BpmnWorkflow) -> None:
@@ -270,3 +342,6 @@ def _next_case_number(session: Session, org: Organisation, code: str) -> str:
     year = datetime.now().year
     key = f"case:{org.code}:{year}:{code}"
     return f"{org.code}-{year}-{code}-{counters.increment(session, key):04d}"
+
+
+from . import task_ops  # noqa: E402,F401  (registers the 委派 and 加签 interceptors)

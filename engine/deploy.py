@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 import forms as form_lib
 
-from . import audit
+from . import audit, rules
 from .errors import DeployRejected, NotFound
 from .models import ProcessDefinition, User
 from .serialization import dump_specs, load_specs
@@ -55,13 +55,19 @@ def _add_source(file: Path, bpmn: list[SourceFile], dmn: list[SourceFile], forms
 
 
 def deploy(session: Session, bpmn: list[SourceFile], dmn: list[SourceFile], forms: dict[str, dict[str, Any]],
-           actor: User | None = None, fallback_forms: dict[str, dict[str, Any]] | None = None) -> list[DeployResult]:
-    """Compile and store every process; a new version only when its content changed."""
+           actor: User | None = None, fallback_forms: dict[str, dict[str, Any]] | None = None,
+           comment: str | None = None) -> list[DeployResult]:
+    """Compile and store every process; a new version only when its content changed (``comment``: why)."""
     available = {**(fallback_forms or {}), **forms}
-    return [_store(session, process, actor) for process in compile_bundle(bpmn, dmn, available)]
+    if dmn:
+        bpmn = rules.with_dependents(session, bpmn, dmn)
+    dmn = dmn + rules.stored_tables_missing(session, bpmn, dmn)
+    compiled = compile_bundle(bpmn, dmn, available)
+    rules.store_tables(session, compiled, dmn, actor)
+    return [_store(session, process, actor, comment) for process in compiled]
 
 
-def _store(session: Session, process: CompiledProcess, actor: User | None) -> DeployResult:
+def _store(session: Session, process: CompiledProcess, actor: User | None, comment: str | None = None) -> DeployResult:
     latest = latest_definition(session, process.key, required=False)
     if latest is not None and latest.content_hash == process.content_hash:
         return DeployResult(process.key, latest.name, latest.version, False)
@@ -71,11 +77,12 @@ def _store(session: Session, process: CompiledProcess, actor: User | None) -> De
         key=process.key, version=version, name=process.name, content_hash=process.content_hash,
         source_name=process.source.name, bpmn_xml=process.source.content.decode("utf-8"),
         spec_json=dump_specs(process.spec, process.subprocess_specs), forms=process.forms,
-        properties={**process.properties, "startRole": draft.role if draft else None}, deployed_by=actor.id if actor else None)
+        properties={**process.properties, "startRole": draft.role if draft else None}, deployed_by=actor.id if actor else None,
+        comment=comment)
     session.add(definition)
     session.flush()
     audit.record(session, "process.deployed", actor=actor, process=process.key, version=version,
-                 content_hash=process.content_hash, source=process.source.name)
+                 content_hash=process.content_hash, source=process.source.name, comment=comment or "")
     return DeployResult(process.key, process.name, version, True)
 
 

@@ -48,9 +48,11 @@ class DeployRejected(BaguanError):
 
     code = "deploy_rejected"
 
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+    def __init__(self, message: str, problems: list[str] | None = None,
+                 details: list[dict[str, str | None]] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or [message]
+        self.details = details or [{"element": None, "message": p} for p in self.problems]
 
     def __str__(self) -> str:
         return "; ".join(self.problems)

@@ -94,6 +94,7 @@ class ProcessDefinition(Base):
     properties: Mapped[dict[str, Any]] = mapped_column(JSON)
     deployed_by: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
     deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    comment: Mapped[Optional[str]] = mapped_column(Text)
 
 
 class Case(Base):
@@ -193,3 +194,7 @@ class Counter(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+from . import models_audit  # noqa: E402,F401
+from . import models_review  # noqa: E402,F401
+from . import models_library  # noqa: E402,F401
+from . import models_studio  # noqa: E402,F401

@@ -10,9 +10,11 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import library, multisign
 from .access import task_scope_org_id
 from .db import utcnow
 from .models import Case, HumanTask
+from .notify import eligible_users, notify
 from .roles import resolve_role
 from .workdays import add_working_days
 
@@ -25,6 +27,7 @@ class StepInfo:
     kind: str
     form_key: str | None
     due_days: int | None
+    political: bool = False
 
 
 def effective_lane(task: Task) -> str | None:
@@ -41,7 +44,22 @@ def step_info(task: Task) -> StepInfo:
     due = props.get("dueDays")
     return StepInfo(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, role.code if role else "admin",
                     props.get("kind", "review"), props.get("formKey"),
-                    int(due) if due is not None and str(due).isdigit() else None)
+                    int(due) if due is not None and str(due).isdigit() else None,
+                    str(props.get("political", "")).lower() == "true")
+
+
+def step_properties(spec: Any, subprocess_specs: dict[str, Any], bpmn_id: str) -> dict[str, str]:
+    """The ``spiffworkflow:properties`` of the task spec ``bpmn_id`` in a process or its called processes."""
+    for each in (spec, *subprocess_specs.values()):
+        for task_spec in each.task_specs.values():
+            if getattr(task_spec, "bpmn_id", None) == bpmn_id:
+                return dict((getattr(task_spec, "extensions", None) or {}).get("properties", {}))
+    return {}
+
+
+def is_political(spec: Any, subprocess_specs: dict[str, Any], bpmn_id: str) -> bool:
+    """A political pre-review step (user-task property ``political=true``): never skipped, never batched."""
+    return str(step_properties(spec, subprocess_specs, bpmn_id).get("political", "")).lower() == "true"
 
 
 def ready_human_tasks(workflow: BpmnWorkflow) -> list[Task]:
@@ -60,7 +78,19 @@ def sync_human_tasks(session: Session, case: Case, workflow: BpmnWorkflow) -> li
     created = [_new_row(case, task, now) for key, task in ready.items() if key not in known]
     session.add_all(created)
     session.flush()
+    library.after_sync(session, case, workflow, created)
+    multisign.assign_instances(session, created, ready)
+    session.flush()
+    _announce(session, case, created)
     return created
+
+
+def _announce(session: Session, case: Case, created: list[HumanTask]) -> None:
+    """Tell everyone who may act on a new review step (in-app, and by e-mail when configured)."""
+    for row in created:
+        if row.kind == "review":
+            for person in eligible_users(session, row):
+                notify(session, person.id, "task", f"新待办：{row.name}（{case.number} {case.title}）", case=case)
 
 
 def _new_row(case: Case, task: Task, now: Any) -> HumanTask:

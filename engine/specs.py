@@ -20,6 +20,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 import forms as form_lib
 
+from .bpmn_checks import Problem, graph_problems, unsupported_elements
 from .errors import DeployRejected, SandboxViolation
 from .roles import resolve_role
 from .scripting import SAFE_SCRIPT_ENGINE, check_expression, check_script
@@ -27,7 +28,7 @@ from .xmlsafe import parse_untrusted_xml
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-TASK_KINDS = ("draft", "review")
+TASK_KINDS = ("draft", "review", "meeting", "report")
 
 
 @dataclass(frozen=True)
@@ -70,33 +71,37 @@ def compile_bundle(bpmn: Iterable[SourceFile], dmn: Iterable[SourceFile],
     """Parse and check every file; return the executable processes or raise DeployRejected with all problems."""
     parser = SpiffBpmnParser(validator=VALIDATOR)
     trees: dict[str, tuple[SourceFile, etree._ElementTree]] = {}
-    problems: list[str] = []
+    problems: list[Problem] = []
     for source in dmn:
         _guarded(problems, source.name, lambda s=source: parser.add_dmn_xml(parse_untrusted_xml(s.content, s.name).getroot(), s.name))
     for source in bpmn:
         tree = _guarded(problems, source.name, lambda s=source: parse_untrusted_xml(s.content, s.name))
         if tree is not False and _guarded(problems, source.name, lambda t=tree, s=source: parser.add_bpmn_xml(t, s.name)) is not False:
             trees[source.name] = (source, tree)
-    if problems:
-        raise DeployRejected("部署被拒绝", problems)
+    _raise_if(problems)
     processes = [_compile_process(parser, pid, trees, forms, problems) for pid in parser.get_process_ids()]
-    if problems:
-        raise DeployRejected("部署被拒绝", problems)
+    _raise_if(problems)
     if not processes:
         raise DeployRejected("部署被拒绝", ["没有找到可执行的流程（isExecutable=\"true\"）"])
     return [p for p in processes if p is not None]
 
 
-def _guarded(problems: list[str], name: str, action: Any) -> Any:
+def _raise_if(problems: list[Problem]) -> None:
+    """Refuse with the problems as text (for the CLI and logs) and as (element, message) pairs (for the studio)."""
+    if problems:
+        raise DeployRejected("部署被拒绝", [str(p) for p in problems], [p.as_dict() for p in problems])
+
+
+def _guarded(problems: list[Problem], name: str, action: Any) -> Any:
     try:
         result = action()
         return True if result is None else result
     except DeployRejected as exc:
-        problems.extend(exc.problems)
+        problems.extend(Problem(text) for text in exc.problems)
     except ValidationException as exc:
-        problems.append(f"{name}：{_validation_message(exc)}")
+        problems.append(Problem(_validation_message(exc), getattr(exc, "id", None) or None, where=name))
     except (SpiffWorkflowException, etree.LxmlError, RecursionError, ValueError, KeyError, AttributeError) as exc:
-        problems.append(f"{name}：无法解析：{exc}")
+        problems.append(Problem(f"无法解析：{exc}", where=name))
     return False
 
 
@@ -107,54 +112,59 @@ def _validation_message(exc: ValidationException) -> str:
 
 
 def _compile_process(parser: SpiffBpmnParser, process_id: str, trees: dict[str, tuple[SourceFile, Any]],
-                     forms: dict[str, dict[str, Any]], problems: list[str]) -> CompiledProcess | None:
+                     forms: dict[str, dict[str, Any]], problems: list[Problem]) -> CompiledProcess | None:
     try:
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except (ValidationException, SpiffWorkflowException, KeyError, AttributeError) as exc:
-        problems.append(f"流程 {process_id}：{exc}")
+        problems.append(Problem(str(exc), process_id, where=f"流程 {process_id}"))
         return None
     source, tree = trees[spec.file] if spec.file in trees else next(iter(trees.values()))
     all_specs = [spec, *subprocess_specs.values()]
     before = len(problems)
+    problems.extend(unsupported_elements(tree, process_id))
     for each in all_specs:
         problems.extend(check_task_specs(each))
     user_tasks = [info for each in all_specs for info in _user_tasks(each, problems)]
     used_forms = _collect_forms(process_id, user_tasks, forms, problems)
+    from .library import deploy_properties  # the library imports this module
+    library_properties = deploy_properties([t for each in all_specs for t in each.task_specs.values()], problems)
     if len(problems) == before:
         problems.extend(_instantiation_problems(process_id, spec, subprocess_specs))
+    problems.extend(graph_problems(tree, process_id))
     if len(problems) > before:
         return None
     return CompiledProcess(key=process_id, name=spec.description or process_id, source=source, spec=spec,
-                           subprocess_specs=subprocess_specs, properties=_process_properties(tree, process_id),
+                           subprocess_specs=subprocess_specs,
+                           properties={**_process_properties(tree, process_id), **library_properties},
                            user_tasks=user_tasks, forms=used_forms)
 
 
 def _instantiation_problems(process_id: str, spec: BpmnProcessSpec,
-                            subprocess_specs: dict[str, BpmnProcessSpec]) -> list[str]:
+                            subprocess_specs: dict[str, BpmnProcessSpec]) -> list[Problem]:
     """Creating an instance predicts the whole task tree; a cycle without a gateway makes SpiffWorkflow
     recurse without end, so create one now (nothing runs) instead of failing when a case is filed."""
     try:
         BpmnWorkflow(spec, subprocess_specs, script_engine=SAFE_SCRIPT_ENGINE)
     except RecursionError:
-        return [f"流程 {process_id}：流程图中有不经过网关的循环，无法创建实例"]
+        return [Problem("流程图中有不经过网关的循环，无法创建实例", process_id, where=f"流程 {process_id}")]
     except SpiffWorkflowException as exc:
-        return [f"流程 {process_id}：无法创建实例：{exc}"]
+        return [Problem(f"无法创建实例：{exc}", process_id, where=f"流程 {process_id}")]
     return []
 
 
-def check_task_specs(spec: BpmnProcessSpec) -> list[str]:
+def check_task_specs(spec: BpmnProcessSpec) -> list[Problem]:
     """Every expression and script of a process, checked by the sandbox without running it."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     for task_spec in spec.task_specs.values():
         element = getattr(task_spec, "bpmn_id", None) or task_spec.name
         if isinstance(task_spec, ServiceTask):
-            problems.append(f"元素 {element}：不支持服务任务（serviceTask）")
+            problems.append(Problem("不支持服务任务（serviceTask）", element))
         for label, source, checker in _code_points(task_spec):
             try:
                 checker(source)
             except SandboxViolation as exc:
-                problems.append(f"元素 {element} 的{label}不安全或无法编译：{exc.message}（{source[:80]}）")
+                problems.append(Problem(f"{label}不安全或无法编译：{exc.message}（{source[:80]}）", element))
     return problems
 
 
@@ -206,7 +216,7 @@ def _dmn_match_as_expression(text: str) -> str:
     return text
 
 
-def _user_tasks(spec: BpmnProcessSpec, problems: list[str]) -> list[UserTaskInfo]:
+def _user_tasks(spec: BpmnProcessSpec, problems: list[Problem]) -> list[UserTaskInfo]:
     tasks = []
     for task_spec in spec.task_specs.values():
         if not getattr(task_spec, "manual", False):
@@ -217,18 +227,18 @@ def _user_tasks(spec: BpmnProcessSpec, problems: list[str]) -> list[UserTaskInfo
     return tasks
 
 
-def _user_task_info(task_spec: Any, problems: list[str]) -> UserTaskInfo | None:
+def _user_task_info(task_spec: Any, problems: list[Problem]) -> UserTaskInfo | None:
     element = task_spec.bpmn_id
     props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
     role = resolve_role(task_spec.lane)
     kind = props.get("kind", "review")
     if role is None:
-        problems.append(f"元素 {element}：人工任务必须位于一个角色泳道中（当前泳道：{task_spec.lane or '无'}）")
+        problems.append(Problem(f"人工任务必须位于一个角色泳道中（当前泳道：{task_spec.lane or '无'}）", element))
     if kind not in TASK_KINDS:
-        problems.append(f"元素 {element}：任务类型 kind={kind!r} 无效，应为 draft 或 review")
+        problems.append(Problem(f"任务类型 kind={kind!r} 无效，应为 draft、review、meeting 或 report", element))
     due = props.get("dueDays")
     if due is not None and not str(due).isdigit():
-        problems.append(f"元素 {element}：dueDays 必须是整数")
+        problems.append(Problem("办理期限 dueDays 必须是整数（工作日）", element))
     if role is None or kind not in TASK_KINDS:
         return None
     return UserTaskInfo(element, task_spec.bpmn_name or element, role.code, kind, props.get("formKey"),
@@ -236,23 +246,23 @@ def _user_task_info(task_spec: Any, problems: list[str]) -> UserTaskInfo | None:
 
 
 def _collect_forms(process_id: str, user_tasks: list[UserTaskInfo], forms: dict[str, dict[str, Any]],
-                   problems: list[str]) -> dict[str, dict[str, Any]]:
+                   problems: list[Problem]) -> dict[str, dict[str, Any]]:
     used: dict[str, dict[str, Any]] = {}
     for task in user_tasks:
         if task.form_key is None:
             continue
         schema = forms.get(task.form_key)
         if schema is None:
-            problems.append(f"元素 {task.bpmn_id}：表单 {task.form_key} 不存在")
+            problems.append(Problem(f"表单 {task.form_key} 不存在", task.bpmn_id))
             continue
         try:
             form_lib.check_form_schema(task.form_key, schema)
         except form_lib.FormError as exc:
-            problems.append(str(exc))
+            problems.append(Problem(str(exc), task.bpmn_id))
             continue
         used[task.form_key] = schema
     if sum(1 for t in user_tasks if t.kind == "draft") > 1:
-        problems.append(f"流程 {process_id}：最多只能有一个起草（draft）任务")
+        problems.append(Problem("最多只能有一个起草（draft）任务", process_id, where=f"流程 {process_id}"))
     return used
 
 

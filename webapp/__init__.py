@@ -28,15 +28,21 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
     from .api import bp as api_bp
+    from .audit import bp as audit_bp
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
     from .tasks import bp as tasks_bp
+    from .notifications import bp as notifications_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(tasks_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(audit_bp, url_prefix="/audit")
     csrf.exempt(api_bp)
 
 

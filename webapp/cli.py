@@ -1,6 +1,8 @@
 """The ``baguan`` command line. Errors are one line on stderr and a non-zero exit, never a traceback."""
 from __future__ import annotations
 
+import json
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from engine import audit, deploy as deployment, identity, schema
+from engine import audit, checkpoints, deploy as deployment, identity, schema
 from engine.db import make_engine, make_session_factory
 from engine.errors import BaguanError, DeployRejected
 from engine.models import Organisation
@@ -197,12 +199,105 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-def audit_verify() -> None:
+@click.option("--checkpoint", "checkpoint_file", type=click.Path(path_type=Path), default=None,
+              help="导出的检查点文件：检查现链仍以其为前缀（链尾未被删除）")
+def audit_verify(checkpoint_file: Path | None) -> None:
     with command_session() as session:
-        result = audit.verify_chain(session)
+        status = checkpoints.chain_status(session)
+        anchor = _check_checkpoint_file(session, checkpoint_file) if checkpoint_file else None
+    result = status.result
     if not result.ok:
         raise CliError(f"审计链校验失败：第一个异常事件 #{result.first_bad_id}：{result.reason}（此前 {result.count} 个事件完好）")
+    if status.bad_checkpoint is not None:
+        raise CliError(f"审计链校验失败：检查点 #{status.bad_checkpoint.id}：{status.checkpoint_reason}")
+    if anchor is not None and not anchor.ok:
+        raise CliError(f"审计链校验失败：检查点文件 {checkpoint_file}：{anchor.reason}")
     click.echo(f"审计链完整：共 {result.count} 个事件，链头哈希 {result.head_hash}")
+    if status.checkpoints:
+        click.echo(f"已存检查点 {status.checkpoints} 个，均为现链的前缀")
+    if anchor is not None:
+        click.echo(f"检查点文件 {checkpoint_file} 签名有效，现链包含该检查点")
+
+
+def _check_checkpoint_file(session: Session, path: Path) -> checkpoints.PrefixCheck:
+    document = checkpoints.parse_document(path.read_text(encoding="utf-8"))
+    return checkpoints.check_document(session, document, checkpoints.signing_key(_config()["SECRET_KEY"]))
+
+
+@audit_group.command("checkpoint")
+@click.option("--output", type=click.Path(path_type=Path), default=None, help="同时写入此文件")
+def audit_checkpoint(output: Path | None) -> None:
+    """Store the chain's head as a checkpoint and print it as a signed JSON document."""
+    with command_session() as session:
+        key = checkpoints.signing_key(_config()["SECRET_KEY"])
+        document = checkpoints.checkpoint_document(checkpoints.create_checkpoint(session), key)
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    if output is not None:
+        output.write_text(text + "\n", encoding="utf-8")
+    click.echo(text)
+
+
+@audit_group.command("harden-pg")
+@click.option("--app-role", required=True, help="应用连接数据库所用的角色")
+def audit_harden_pg(app_role: str) -> None:
+    """PostgreSQL: leave the app role only SELECT/INSERT on the audit tables (run as the migration role)."""
+    with command_engine() as engine:
+        if engine.dialect.name != "postgresql":
+            raise CliError("harden-pg 只适用于 PostgreSQL")
+        try:
+            with engine.begin() as connection:
+                statements = audit.harden_pg(connection, app_role)
+        except (ValueError, LookupError) as exc:
+            raise CliError(str(exc)) from None
+    for statement in statements:
+        click.echo(statement + ";")
+    click.echo(f"已完成：角色 {app_role} 对 audit_event、audit_checkpoint 只有 SELECT、INSERT 权限")
+
+
+@cli.command("worker")
+@click.option("--interval", default=15.0, show_default=True, help="两次检查之间的秒数")
+@click.option("--once", is_flag=True, help="处理一次到期的定时器后退出")
+def worker_cmd(interval: float, once: bool) -> None:
+    """Run due timers (reminders, escalations, 报备/公示 periods); several workers may share one PostgreSQL."""
+    import signal
+    import threading
+
+    from engine import worker
+
+    with command_engine() as engine:
+        sessions = make_session_factory(engine)
+        if once:
+            click.echo(f"已处理 {len(worker.run_due(sessions))} 个到期定时器")
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        click.echo(f"定时器进程已启动（每 {interval:g} 秒检查一次，Ctrl-C 停止）")
+        worker.serve(sessions, interval, stop, log=click.echo)
+
+
+@cli.group("dossier")
+def dossier_group() -> None:
+    """Case dossiers (ZIP)."""
+
+
+@dossier_group.command("verify")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--key", default=None, help="签名密钥（默认 BAGUAN_AUDIT_KEY）")
+def dossier_verify(path: Path, key: str | None) -> None:
+    """Check a case dossier offline (no database needed)."""
+    from engine import dossier
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"无法读取文件：{exc}") from None
+    secret = key or os.environ.get("BAGUAN_AUDIT_KEY")
+    verdict = dossier.verify(data, secret.encode("utf-8") if secret else None)
+    for note in verdict.notes:
+        click.echo(note)
+    if not verdict.ok:
+        raise CliError("档案校验失败：" + "；".join(verdict.problems[:5]))
+    click.echo("档案校验通过")
 
 
 @cli.command("serve")

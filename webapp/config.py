@@ -32,6 +32,13 @@ SETTINGS = (
     Setting("BAGUAN_WORKERS", "2", "gunicorn worker processes for `baguan serve`"),
     Setting("BAGUAN_COOKIE_SECURE", "1", "send cookies only over HTTPS (set 0 for plain http on loopback)"),
     Setting("BAGUAN_SESSION_HOURS", "8", "absolute lifetime of a login session, in hours"),
+    Setting("BAGUAN_SMTP_HOST", None, "SMTP server for e-mail notifications; unset = in-app notifications only"),
+    Setting("BAGUAN_SMTP_PORT", "25", "SMTP port"),
+    Setting("BAGUAN_SMTP_USER", None, "SMTP login (optional)"),
+    Setting("BAGUAN_SMTP_PASSWORD", None, "SMTP password (optional)"),
+    Setting("BAGUAN_SMTP_FROM", "baguan@localhost", "sender address of notification e-mails"),
+    Setting("BAGUAN_SMTP_STARTTLS", "0", "1 = upgrade the SMTP connection with STARTTLS"),
+    Setting("BAGUAN_UPLOAD_DIR", None, "where attachments are stored; default instance/uploads (outside the web root)"),
 )
 
 
@@ -63,6 +70,10 @@ def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping[str
         "HOST": get("BAGUAN_HOST"),
         "PORT": _int(get("BAGUAN_PORT"), "BAGUAN_PORT"),
         "WORKERS": _int(get("BAGUAN_WORKERS"), "BAGUAN_WORKERS"),
+        "SMTP_HOST": get("BAGUAN_SMTP_HOST"), "SMTP_PORT": _int(get("BAGUAN_SMTP_PORT"), "BAGUAN_SMTP_PORT"),
+        "SMTP_USER": get("BAGUAN_SMTP_USER"), "SMTP_PASSWORD": get("BAGUAN_SMTP_PASSWORD"),
+        "SMTP_FROM": get("BAGUAN_SMTP_FROM"), "SMTP_STARTTLS": _flag(get("BAGUAN_SMTP_STARTTLS")),
+        "UPLOAD_DIR": get("BAGUAN_UPLOAD_DIR") or str(DEFAULT_INSTANCE / "uploads"),
     }
     config.update(overrides or {})
     validate_config(config)

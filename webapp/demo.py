@@ -15,9 +15,11 @@ SOCIETIES = (("JX", "天津市机械工程学会"), ("DZ", "天津市电子学�
 SOCIETY_ROLES = (
     ("staff", "经办人"), ("sg", "secretary_general"), ("party", "party_secretary"), ("president", "president"),
     ("finance", "finance"), ("supervisor", "supervisor"), ("fa", "foreign_affairs"),
+    ("deputy", "secretary_general"),
 )
 SOCIETY_ROLE_NAMES = {"staff": "经办人", "sg": "秘书长", "party": "党组织书记", "president": "理事长",
-                      "finance": "财务", "supervisor": "监事", "fa": "外事联络员"}
+                      "finance": "财务", "supervisor": "监事", "fa": "外事联络员",
+                      "deputy": "副秘书长"}
 
 
 @dataclass(frozen=True)

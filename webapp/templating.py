@@ -26,6 +26,11 @@ AUDIT_LABELS = {
     "login.succeeded": "登录", "login.failed": "登录失败", "login.throttled": "登录受限",
     "process.deployed": "部署流程", "org.created": "新建组织", "user.created": "新建用户",
     "role.granted": "授予角色", "token.created": "创建令牌",
+    "case.recalled": "撤回", "case.withdrawn": "撤销", "case.copied": "抄送", "case.copy_read": "已阅",
+    "case.urged": "催办", "task.transferred": "转办", "task.delegated": "委派", "task.delegate_resolved": "委派回复",
+    "task.signer_added": "加签", "task.signer_removed": "减签", "task.signed": "签署同意", "task.draft_saved": "暂存",
+    "attachment.added": "上传附件",
+    "proxy.set": "设置代理人", "proxy.cleared": "取消代理", "task.batch_completed": "批量审批",
 }
 
 
@@ -84,7 +89,7 @@ def todo_count() -> int | None:
     if not getattr(current_user, "is_authenticated", False):
         return None
     try:
-        return queries.todo_tasks(db_session(), current_user, limit=1).total  # type: ignore[arg-type]
+        return queries.todo_count(db_session(), current_user)  # type: ignore[arg-type]
     except SQLAlchemyError:
         db_session().rollback()
         return None

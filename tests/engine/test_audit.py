@@ -44,7 +44,8 @@ def _complete(session: Session, world: World, plan: dict[str, Any]) -> None:
 
 def _deploy_changed(session: Session, world: World, plan: dict[str, Any]) -> None:
     bpmn, dmn, forms = deployment.read_sources([PROJECT_ROOT / "workflows", PROJECT_ROOT / "forms"])
-    changed = [type(s)(s.name, s.content.replace("秘书长审核".encode(), "秘书长审查".encode())) for s in bpmn]
+    changed = [type(s)(s.name, s.content.replace("秘书长审核".encode(), "秘书长审查".encode())
+                       if s.name == "annual_plan.bpmn" else s.content) for s in bpmn]
     deployment.deploy(session, changed, dmn, forms)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from engine.queries import VIEWS
 
+from . import openapi_review
 from .parsing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 
 JSON = dict[str, Any]
@@ -42,7 +43,7 @@ TASK_ITEM_PROPERTIES: JSON = {
     "id": INT, "case_id": INT, "case_number": {"type": "string", "description": "事项编号，如 XH-2026-JH-0001"},
     "case_title": TEXT, "case_status": {"enum": CASE_STATUSES}, "process": TEXT,
     "name": {"type": "string", "description": "步骤名称"}, "step": {"type": "string", "description": "BPMN 元素 id"},
-    "kind": {"enum": ["draft", "review"]}, "role": ROLE, "role_name": TEXT, "org": ORG_CODE, "org_name": TEXT,
+    "kind": {"enum": ["draft", "review", "meeting", "report"]}, "role": ROLE, "role_name": TEXT, "org": ORG_CODE, "org_name": TEXT,
     "status": {"enum": TASK_STATUSES}, "created_at": TIMESTAMP, "due_at": _nullable(TIMESTAMP),
     "completed_at": _nullable(TIMESTAMP), "decision": {"enum": [*DECISIONS, None]},
 }
@@ -63,7 +64,7 @@ SCHEMAS: JSON = {
     "Process": _object(PROCESS_PROPERTIES),
     "ProcessDetail": _object({**PROCESS_PROPERTIES, "start_form": FORM_SCHEMA}),
     "CaseTask": _object({
-        "id": INT, "name": TEXT, "role": ROLE, "role_name": TEXT, "step": TEXT, "kind": {"enum": ["draft", "review"]},
+        "id": INT, "name": TEXT, "role": ROLE, "role_name": TEXT, "step": TEXT, "kind": {"enum": ["draft", "review", "meeting", "report"]},
         "status": {"enum": TASK_STATUSES}, "created_at": TIMESTAMP, "due_at": _nullable(TIMESTAMP),
         "completed_at": _nullable(TIMESTAMP), "decision": {"enum": [*DECISIONS, None]},
         "comment": _nullable(TEXT), "completed_by": {"oneOf": [_ref("UserRef"), {"type": "null"}]},
@@ -87,6 +88,11 @@ SCHEMAS: JSON = {
         "completed_by": {"oneOf": [_ref("UserRef"), {"type": "null"}]}, "form": FORM_SCHEMA,
         "decisions": {"type": "array", "items": {"enum": DECISIONS},
                       "description": "当前用户此刻可作出的处理结果；任务不在待办状态或无权处理时为空"},
+        "return_targets": {"type": "array", "items": _ref("ReturnTarget"),
+                           "description": "退回时可选的目标步骤（本事项此前已办理的步骤，最早的在前）；不能退回时为空"},
+        "holder": {"oneOf": [_ref("UserRef"), {"type": "null"}],
+                   "description": "当前指定的处理人（转办、委派、加签、起草步骤）；为 null 时由该角色的任一人员处理"},
+        "draft": {"oneOf": [_ref("Draft"), {"type": "null"}], "description": "当前用户暂存的草稿"},
     }),
     "TaskPage": _object({"items": {"type": "array", "items": _ref("TaskItem")}, "total": INT, "limit": INT,
                          "offset": INT}),
@@ -99,7 +105,11 @@ SCHEMAS: JSON = {
         "decision": {"enum": DECISIONS, "description": "approve 同意 · return 退回修改 · reject 不同意 · submit 提交"},
         "comment": {"type": ["string", "null"], "maxLength": 2000, "description": "审批意见；退回或不同意时必填"},
         "data": {"type": ["object", "null"], "description": "本步骤表单数据（退回、不同意时忽略）"},
+        "return_to": {"type": ["string", "null"],
+                      "description": "退回到的步骤（GET /tasks/{task_id} 的 return_targets[].step）；省略时退回发起人。"
+                                     "该步骤之后的各步骤（包括政治把关步骤）都会重新办理"},
     }, required=["decision"]),
+    **openapi_review.SCHEMAS,
 }
 
 ERROR_RESPONSES: JSON = {
@@ -147,7 +157,9 @@ TASK_ID = _id_param("task_id", "任务 id")
 TASKS_DESCRIPTION = (
     "todo：我的待办（可处理的待办任务，最早的在前）；done：我的已办（我处理过的任务，最近的在前）；"
     "started：我发起的（每个我发起的事项一项，最近发起的在前）：该事项当前等待处理的任务，若事项已结束则为它的最后一个任务；"
-    "total 为事项数。只返回当前用户可访问组织的任务。")
+    "copied：抄送我的（每个抄送给我的事项一项，形式同 started；是否已阅见 GET /copies）；"
+    "started 与 copied 的 total 为事项数。只返回当前用户可访问组织的任务。可按流程、学会、时间段、是否超期筛选，"
+    "按标题或编号搜索，并选择排序。")
 
 PATHS: JSON = {
     "/openapi.json": {"get": {
@@ -174,13 +186,14 @@ PATHS: JSON = {
         "parameters": [CASE_ID],
         "responses": _responses("200", "审计事件", {"type": "array", "items": _ref("AuditEvent")}, "401 404")}},
     "/tasks": {"get": {
-        "operationId": "listTasks", "summary": "任务列表：待办、已办、我发起的", "tags": ["tasks"],
+        "operationId": "listTasks", "summary": "任务列表：待办、已办、我发起的、抄送我的", "tags": ["tasks"],
         "description": TASKS_DESCRIPTION,
         "parameters": [
             _query("view", "列表类型", {"enum": list(VIEWS), "default": "todo"}),
             _query("limit", "每页条数", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
                                        "default": DEFAULT_LIMIT}),
             _query("offset", "跳过的条数", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
+            *openapi_review.FILTER_PARAMETERS,
         ],
         "responses": _responses("200", "一页任务", _ref("TaskPage"), "400 401")}},
     "/tasks/{task_id}": {"get": {
@@ -193,6 +206,8 @@ PATHS: JSON = {
         "requestBody": _body("CompleteTaskRequest"),
         "responses": _responses("200", "处理后的事项", _ref("Case"), "400 401 403 404 409 413 422")}},
 }
+PAGING_PARAMETERS = PATHS["/tasks"]["get"]["parameters"][1:3]
+PATHS.update(openapi_review.paths(_responses, CASE_ID, TASK_ID, _body, PAGING_PARAMETERS))
 
 
 def document() -> JSON:
@@ -205,7 +220,7 @@ def document() -> JSON:
                                 "不支持的请求方法返回 405，也是这一格式。"},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": n} for n in ("meta", "processes", "cases", "tasks")],
+        "tags": [{"name": n} for n in ("meta", "processes", "cases", "tasks", "review")],
         "paths": PATHS,
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},

@@ -20,7 +20,7 @@ MAX_OFFSET = 1_000_000
 MAX_ID = 2**31 - 1
 _DIGITS = re.compile(r"[0-9]{1,9}")
 _NAME = re.compile(r"[\w.\-]{1,64}")
-TYPE_LABELS: dict[type, str] = {str: "文本", dict: "对象", type(None): "null"}
+TYPE_LABELS: dict[type, str] = {str: "文本", dict: "对象", list: "数组", int: "整数", bool: "布尔值", type(None): "null"}
 
 
 @dataclass(frozen=True)

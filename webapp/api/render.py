@@ -68,3 +68,20 @@ def task_page(items: list[JSON], total: int, limit: int, offset: int) -> JSON:
 def audit_event(event: AuditEvent) -> JSON:
     return {"id": event.id, "at": iso(event.occurred_at), "action": event.action, "actor": event.actor_name,
             "actor_id": event.actor_id, "detail": event.detail, "prev_hash": event.prev_hash, "hash": event.hash}
+
+
+def case_copy(copy: Any) -> JSON:
+    case = copy.case
+    return {"case_id": case.id, "case_number": case.number, "case_title": case.title, "case_status": case.status,
+            "process": case.process_key, "org": case.org.code, "org_name": case.org.name,
+            "copied_by": user_ref(copy.sender), "note": copy.note, "created_at": iso(copy.created_at),
+            "read_at": iso(copy.read_at)}
+
+
+def return_target(option: Any) -> JSON:
+    return {"step": option.step, "name": option.name, "political": option.political, "drafting": option.draft}
+
+
+def notification(entry: Any) -> JSON:
+    return {"id": entry.id, "kind": entry.kind, "message": entry.message, "case_id": entry.case_id,
+            "created_at": iso(entry.created_at), "read_at": iso(entry.read_at)}

@@ -3,21 +3,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, url_for
+from flask import Response, jsonify, request, url_for
 
-from engine import api_views, cases, queries
-from engine.access import can_act_on
+from engine import api_views, attachments, cases, inbox, queries, review_ops, task_ops
+from engine.access import may_act
 from engine.models import Case, HumanTask, User
 
 from ..extensions import commit, db_session
 from . import bp, render
 from .auth import api_user
+from ..tasks.filters import parse_filter
 from .openapi import document
 from .parsing import Key, choice_param, json_object, object_id, object_name, paging
 
 START_CASE_KEYS = {"process": Key((str,)), "org": Key((str,)), "title": Key((str,)), "data": Key((dict,))}
 COMPLETE_KEYS = {"decision": Key((str,)), "comment": Key((str, type(None)), required=False),
-                 "data": Key((dict, type(None)), required=False)}
+                 "data": Key((dict, type(None)), required=False), "return_to": Key((str, type(None)), required=False)}
+LIST_SORTS = {queries.TODO: inbox.SORTS, queries.DONE: (inbox.NEWEST, inbox.OLDEST),
+              queries.STARTED: (inbox.NEWEST, inbox.OLDEST), queries.COPIED: (inbox.NEWEST, inbox.OLDEST)}
 
 
 @bp.get("/openapi.json")
@@ -68,10 +71,11 @@ def list_tasks() -> Response:
     view = choice_param("view", queries.VIEWS, queries.TODO)
     page = paging()
     session, user = db_session(), api_user()
-    if view == queries.STARTED:
-        return jsonify(_started_page(session, user, page.limit, page.offset))
+    f = parse_filter(session, user, request.args, LIST_SORTS[view])
+    if view in (queries.STARTED, queries.COPIED):
+        return jsonify(_case_list_page(session, user, view, page.limit, page.offset, f))
     lister = queries.todo_tasks if view == queries.TODO else queries.done_tasks
-    result = lister(session, user, limit=page.limit, offset=page.offset)
+    result = lister(session, user, limit=page.limit, offset=page.offset, f=f)
     items = [render.task_item(t) for t in result.items]
     return jsonify(render.task_page(items, result.total, result.limit, result.offset))
 
@@ -80,15 +84,28 @@ def list_tasks() -> Response:
 def get_task(task_id: int) -> Response:
     user = api_user()
     task = queries.get_task(db_session(), user, object_id(task_id, "任务"))
-    decisions = cases.allowed_decisions(task) if task.status == "open" and can_act_on(user, task) else []
-    return jsonify(render.task_detail(task, _task_form(task), decisions))
+    return jsonify(task_json(task, user))
+
+
+def task_json(task: HumanTask, user: User) -> dict[str, Any]:
+    """TaskDetail: the task, its form, what ``user`` may decide now, where a 退回 may go, who holds it."""
+    replying = task_ops.open_delegation(db_session(), task) is not None
+    acting = task.status == "open" and may_act(db_session(), user, task) and not replying
+    decisions = cases.allowed_decisions(task) if acting else []
+    targets = review_ops.return_options(db_session(), user, task.id) if "return" in decisions else []
+    holder = db_session().get(User, task.assignee_id) if task.assignee_id else None
+    draft = attachments.draft_of(db_session(), user, task)
+    return {**render.task_detail(task, _task_form(task), decisions),
+            "return_targets": [render.return_target(t) for t in targets], "holder": render.user_ref(holder),
+            "draft": None if draft is None else {"task_id": draft.task_id, "data": draft.data, "comment": draft.comment,
+                                                 "saved_at": render.iso(draft.saved_at)}}
 
 
 @bp.post("/tasks/<int:task_id>/complete")
 def complete_task(task_id: int) -> Response:
     body = json_object(COMPLETE_KEYS)
     case = cases.complete_task(db_session(), api_user(), object_id(task_id, "任务"), body["decision"],
-                               body.get("comment"), body.get("data"))
+                               body.get("comment"), body.get("data"), return_to=body.get("return_to"))
     commit()
     return jsonify(_case_json(case))
 
@@ -101,9 +118,14 @@ def _task_form(task: HumanTask) -> dict[str, Any] | None:
     return task.case.definition.forms.get(task.form_key) if task.form_key else None
 
 
-def _started_page(session: Any, user: User, limit: int, offset: int) -> dict[str, Any]:
-    """One item per case the user started: the task it waits at, or its last task once it has finished."""
-    result = queries.started_cases(session, user, limit=limit, offset=offset)
-    chosen = api_views.current_or_last_task(session, result.items)
-    items = [render.task_item(chosen[c.id]) for c in result.items if c.id in chosen]
+def _case_list_page(session: Any, user: User, view: str, limit: int, offset: int, f: Any) -> dict[str, Any]:
+    """One item per case the user started (or was copied): the task it waits at, or its last task once finished."""
+    if view == queries.STARTED:
+        result = queries.started_cases(session, user, limit=limit, offset=offset, f=f)
+        found = list(result.items)
+    else:
+        result = queries.copied_cases(session, user, limit=limit, offset=offset, f=f)
+        found = [c.case for c in result.items]
+    chosen = api_views.current_or_last_task(session, found)
+    items = [render.task_item(chosen[c.id]) for c in found if c.id in chosen]
     return render.task_page(items, result.total, result.limit, result.offset)

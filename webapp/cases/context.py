@@ -12,10 +12,14 @@ from engine.api_views import start_form
 from engine.models import AuditEvent, Case, HumanTask
 
 from .. import formrender
+from ..timeline import step_text
 from ..templating import audit_label, status_label
 
 Schema = dict[str, Any]
-CASE_ACTIONS = ("case.started", "task.completed", "case.completed")
+CASE_ACTIONS = ("case.started", "task.completed", "case.completed", "case.recalled", "case.withdrawn", "case.copied",
+                "case.copy_read", "case.urged", "task.transferred", "task.delegated", "task.delegate_resolved",
+                "task.signer_added", "task.signer_removed", "task.signed", "task.draft_saved", "attachment.added",
+                "task.batch_completed")
 
 
 def step_schema(case: Case, task: HumanTask) -> Schema | None:
@@ -83,7 +87,7 @@ def history_entries(case: Case, events: list[AuditEvent]) -> list[HistoryEntry]:
             continue
         detail = event.detail or {}
         kind = str(detail.get("decision") or event.action.split(".")[-1])
-        step = status_label(case) if event.action == "case.completed" else str(detail.get("step_name") or "")
+        step = status_label(case) if event.action == "case.completed" else step_text(event, str(detail.get("step_name") or ""))
         changed = detail.get("changed") if isinstance(detail.get("changed"), dict) else {}
         fresh = all(_before(v) is None for v in changed.values())
         entries.append(HistoryEntry(

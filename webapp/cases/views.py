@@ -8,13 +8,13 @@ from flask_login import login_required
 
 from engine import cases, queries
 from engine.api_views import start_form
-from engine.access import can_act_on
+from engine.access import may_act
 from engine.errors import InvalidData, NotFound
 from engine.models import Organisation, ProcessDefinition
 
 from .. import formrender
 from ..extensions import commit, db_session
-from ..tasks.views import me
+from ..tasks.current import me
 from . import bp
 from .context import case_page, history_entries
 
@@ -81,6 +81,6 @@ def case(case_id: int) -> Any:
     session = db_session()
     found = queries.get_case(session, me(), case_id)
     page = case_page(session, found)
-    mine = [t for t in page.open_tasks if can_act_on(me(), t)]
+    mine = [t for t in page.open_tasks if may_act(session, me(), t)]
     return render_template("cases/case.html", page=page, my_tasks=mine,
                            history=history_entries(found, queries.case_history(session, found)))

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from engine import cases, queries
-from engine.access import can_act_on
+from engine import attachments, cases, inbox, queries
+from engine import access
 from engine.errors import Conflict, InvalidData
-from engine.models import HumanTask, User
+from engine.models import HumanTask
 from engine.roles import role_label
 
 from .. import formrender
@@ -18,9 +18,12 @@ from ..cases.context import case_page, step_schema
 from ..extensions import commit, db_session
 from ..templating import decision_label, local_time
 from . import bp
+from .current import me
+from .extras import task_extras
+from .filters import FILTER_KEYS, parse_filter, process_choices, society_choices
 
 PAGE_SIZE = 20
-ACTION_TITLES = {"comment": "审批意见", "decision": "处理结果"}
+ACTION_TITLES = {"comment": "审批意见", "decision": "处理结果", "return_to": "退回到"}
 
 
 @dataclass(frozen=True)
@@ -44,34 +47,45 @@ def requested_pager(total: int = 0) -> Pager:
     return Pager(number, total, PAGE_SIZE)
 
 
-def me() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+TAB_SORTS = {"todo": inbox.SORTS, "done": (inbox.NEWEST, inbox.OLDEST), "started": (inbox.NEWEST, inbox.OLDEST),
+             "copied": (inbox.NEWEST, inbox.OLDEST)}
 
 
-@bp.route("/")
-@login_required
-def inbox() -> Any:
+def _listing(tab: str, lister: Any, template: str, **extra: Any) -> Any:
+    session, user = db_session(), me()
+    f = parse_filter(session, user, request.args, TAB_SORTS[tab])
     pager = requested_pager()
-    page = queries.todo_tasks(db_session(), me(), limit=PAGE_SIZE, offset=pager.offset)
-    return render_template("tasks/inbox.html", page=page, pager=Pager(pager.number, page.total, PAGE_SIZE))
+    page = lister(session, user, limit=PAGE_SIZE, offset=pager.offset, f=f)
+    context = {key: value(page) for key, value in extra.items()}
+    return render_template(template, page=page, pager=Pager(pager.number, page.total, PAGE_SIZE), tab=tab,
+                           filters=f, counts=queries.tab_counts(session, user), sorts=TAB_SORTS[tab],
+                           processes=process_choices(session), societies=society_choices(session, user), **context)
+
+
+@bp.route("/", endpoint="inbox")
+@login_required
+def inbox_view() -> Any:
+    return _listing("todo", queries.todo_tasks, "tasks/inbox.html")
 
 
 @bp.route("/done")
 @login_required
 def done() -> Any:
-    pager = requested_pager()
-    page = queries.done_tasks(db_session(), me(), limit=PAGE_SIZE, offset=pager.offset)
-    return render_template("tasks/done.html", page=page, pager=Pager(pager.number, page.total, PAGE_SIZE))
+    return _listing("done", queries.done_tasks, "tasks/done.html")
 
 
 @bp.route("/started")
 @login_required
 def started() -> Any:
-    pager = requested_pager()
-    page = queries.started_cases(db_session(), me(), limit=PAGE_SIZE, offset=pager.offset)
-    current = queries.current_tasks(db_session(), page.items)
-    return render_template("tasks/started.html", page=page, current=current,
-                           pager=Pager(pager.number, page.total, PAGE_SIZE))
+    return _listing("started", queries.started_cases, "tasks/started.html",
+                    current=lambda page: queries.current_tasks(db_session(), page.items))
+
+
+@bp.route("/copied")
+@login_required
+def copied() -> Any:
+    return _listing("copied", queries.copied_cases, "tasks/copied.html",
+                    current=lambda page: queries.current_tasks(db_session(), [c.case for c in page.items]))
 
 
 @bp.route("/tasks/<int:task_id>", methods=("GET", "POST"))
@@ -82,9 +96,12 @@ def task(task_id: int) -> Any:
         return render_task(row)
     schema = step_schema(row.case, row)
     decision, comment = request.form.get("decision", ""), request.form.get("comment", "")
+    return_to = (request.form.get("return_to") or "").strip() or None
     data = formrender.parse_form(schema, request.form) if schema else {}
+    if decision == "save_draft":
+        return save_draft(row, data, comment)
     try:
-        cases.complete_task(db_session(), me(), task_id, decision, comment, data)
+        cases.complete_task(db_session(), me(), task_id, decision, comment, data, return_to=return_to)
     except InvalidData as error:
         db_session().rollback()
         return render_task(row, values=data, errors=error.fields, comment=comment), 422
@@ -99,14 +116,29 @@ def task(task_id: int) -> Any:
 def render_task(row: HumanTask, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                 comment: str = "", conflict: str | None = None) -> str:
     case = row.case
-    may_act = row.status == "open" and can_act_on(me(), row)
+    may_act = row.status == "open" and access.may_act(db_session(), me(), row)
+    draft = attachments.draft_of(db_session(), me(), row) if may_act else None
+    if values is None and draft is not None:
+        values, comment = dict(draft.data), comment or draft.comment or ""
     if values is None:
         values = dict(case.data) if row.kind == "draft" else {}
     return render_template(
         "tasks/task.html", task=row, page=case_page(db_session(), case), may_act=may_act,
         decisions=cases.allowed_decisions(row) if may_act else [], form_schema=step_schema(case, row),
         values=values, errors=errors or {}, comment=comment, conflict=conflict, note=readonly_note(row, may_act),
-        extra_titles=ACTION_TITLES)
+        extra_titles=ACTION_TITLES, **task_extras(row, may_act))
+
+
+def save_draft(row: HumanTask, data: dict[str, Any], comment: str) -> Any:
+    """暂存: keep what was typed so far (form fields and opinion) without deciding."""
+    try:
+        attachments.save_draft(db_session(), me(), row.id, data, comment)
+    except InvalidData as error:
+        db_session().rollback()
+        return render_task(row, values=data, errors=error.fields, comment=comment), 422
+    commit()
+    flash("已暂存，下次打开此任务时会自动填入", "success")
+    return redirect(url_for("tasks.task", task_id=row.id))
 
 
 def readonly_note(row: HumanTask, may_act: bool) -> str | None:
@@ -121,3 +153,15 @@ def readonly_note(row: HumanTask, may_act: bool) -> str | None:
     if row.kind == "review" and row.submitter_id == me().id:
         return "您是本事项的发起人，不能审批本人发起的事项。"
     return f"此步骤由{role_label(row.role)}办理，您可以查看，但不能处理。"
+
+
+@bp.app_template_global()
+def page_url(endpoint: str, number: int) -> str:
+    """The current list with its filters kept, at page ``number``."""
+    args = {k: v for k, v in request.args.items() if k in FILTER_KEYS}
+    return url_for(endpoint, **args, page=number)
+
+
+@bp.app_template_global()
+def sort_label(sort: str) -> str:
+    return inbox.SORT_LABELS.get(sort, sort)

@@ -1,0 +1,62 @@
+"""Shared set-up of the audit tests: a reviewed work plan, and edits made behind the application's back."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, text
+
+from engine import cases
+from engine.models import AuditEvent, Case, HumanTask
+
+from ..conftest import World
+
+
+def file_plan(world: World, plan: dict[str, Any], society: str = "XH", title: str = "2027 年度工作计划") -> int:
+    with world.sessions() as session, session.begin():
+        prefix = society.lower()
+        case = cases.start_case(session, world.user(session, f"{prefix}_staff"), "annual_plan",
+                                world.org(session, society), title, plan)
+        return case.id
+
+
+def decide(world: World, case_id: int, username: str, decision: str = "approve", comment: str = "",
+           data: dict[str, Any] | None = None) -> None:
+    with world.sessions() as session, session.begin():
+        task_id = session.scalar(select(HumanTask.id).where(HumanTask.case_id == case_id,
+                                                            HumanTask.status == "open"))
+        cases.complete_task(session, world.user(session, username), task_id, decision, comment, data or {})
+
+
+def run_plan_through(world: World, case_id: int, society: str = "XH") -> None:
+    """From the secretary-general's review to the 科协's filing: the case ends 已备案."""
+    prefix = society.lower()
+    decide(world, case_id, f"{prefix}_sg")
+    decide(world, case_id, f"{prefix}_party", data={"party_review_opinion": "同意"})
+    decide(world, case_id, f"{prefix}_president")
+    decide(world, case_id, "cast", data={"filing_number": "津科协备〔2027〕1号", "filing_date": "2027-01-15"})
+
+
+def file_history(world: World, plan: dict[str, Any]) -> list[int]:
+    """A filed plan reviewed twice; returns every event id in order."""
+    case_id = file_plan(world, plan)
+    decide(world, case_id, "xh_sg")
+    decide(world, case_id, "xh_party", data={"party_review_opinion": "同意"})
+    with world.sessions() as session:
+        return list(session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)))
+
+
+def as_database_owner(world: World, statement: str, value: int, rows: int | None = 1) -> None:
+    """Bypass the application: directly on SQLite, with the append-only triggers disabled on PostgreSQL."""
+    with world.sessions() as session, session.begin():
+        postgres = session.get_bind().dialect.name == "postgresql"
+        if postgres:
+            session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+        result = session.execute(text(statement), {"id": value})
+        assert rows is None or result.rowcount == rows
+        if postgres:
+            session.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+
+
+def case_ids(world: World) -> list[int]:
+    with world.sessions() as session:
+        return list(session.scalars(select(Case.id).order_by(Case.id)))

@@ -1,0 +1,279 @@
+"""API routes of the reviewer workspace: inbox counts, copies, 撤回, 撤销, 抄送, 已阅, 催办."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+from engine import queries, review_ops, task_ops
+
+from ..extensions import commit, db_session
+from . import bp, render
+from .auth import api_user
+from .parsing import Key, json_object, object_id, paging
+
+REASON_KEYS = {"reason": Key((str, type(None)), required=False)}
+WITHDRAW_KEYS = {"reason": Key((str,))}
+COPY_KEYS = {"users": Key((list,)), "note": Key((str, type(None)), required=False)}
+URGE_KEYS = {"message": Key((str, type(None)), required=False)}
+HANDOVER_KEYS = {"user": Key((str,)), "note": Key((str, type(None)), required=False)}
+REPLY_KEYS = {"opinion": Key((str,))}
+SIGNER_KEYS = {"user": Key((str,)), "position": Key((str,)), "note": Key((str, type(None)), required=False)}
+
+
+def _case_json(case: Any) -> dict[str, Any]:
+    return render.case_detail(case, queries.case_tasks(db_session(), case))
+
+
+@bp.get("/inbox/counts")
+def inbox_counts() -> Response:
+    counts = queries.tab_counts(db_session(), api_user())
+    return jsonify({"todo": counts.todo, "done": counts.done, "started": counts.started,
+                    "copied_unread": counts.copied_unread})
+
+
+@bp.get("/copies")
+def list_copies() -> Response:
+    page = paging()
+    result = queries.copied_cases(db_session(), api_user(), limit=page.limit, offset=page.offset)
+    return jsonify({"items": [render.case_copy(c) for c in result.items], "total": result.total,
+                    "limit": result.limit, "offset": result.offset})
+
+
+@bp.post("/cases/<int:case_id>/recall")
+def recall_case(case_id: int) -> Response:
+    body = json_object(REASON_KEYS)
+    case = review_ops.recall_case(db_session(), api_user(), object_id(case_id, "事项"), body.get("reason"))
+    commit()
+    return jsonify(_case_json(case))
+
+
+@bp.post("/cases/<int:case_id>/withdraw")
+def withdraw_case(case_id: int) -> Response:
+    body = json_object(WITHDRAW_KEYS)
+    case = review_ops.withdraw_case(db_session(), api_user(), object_id(case_id, "事项"), body["reason"])
+    commit()
+    return jsonify(_case_json(case))
+
+
+@bp.post("/cases/<int:case_id>/copies")
+def copy_case(case_id: int) -> Response:
+    body = json_object(COPY_KEYS)
+    session, user = db_session(), api_user()
+    review_ops.copy_case(session, user, object_id(case_id, "事项"), body["users"], body.get("note"))
+    commit()
+    return jsonify(_case_json(queries.get_case(session, user, case_id)))
+
+
+@bp.post("/cases/<int:case_id>/read")
+def mark_read(case_id: int) -> Response:
+    json_object({})
+    session, user = db_session(), api_user()
+    review_ops.mark_copy_read(session, user, object_id(case_id, "事项"))
+    commit()
+    return jsonify(_case_json(queries.get_case(session, user, case_id)))
+
+
+@bp.post("/cases/<int:case_id>/urge")
+def urge_case(case_id: int) -> Response:
+    body = json_object(URGE_KEYS)
+    handlers = review_ops.urge_case(db_session(), api_user(), object_id(case_id, "事项"), body.get("message"))
+    commit()
+    return jsonify({"handlers": [render.user_ref(h) for h in handlers]})
+
+
+def _task_result(task_id: int) -> Response:
+    from .views import task_json
+    commit()
+    session, user = db_session(), api_user()
+    return jsonify(task_json(queries.get_task(session, user, task_id), user))
+
+
+@bp.post("/tasks/<int:task_id>/transfer")
+def transfer_task(task_id: int) -> Response:
+    body = json_object(HANDOVER_KEYS)
+    task_ops.transfer_task(db_session(), api_user(), object_id(task_id, "任务"), body["user"], body.get("note"))
+    return _task_result(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/delegate")
+def delegate_task(task_id: int) -> Response:
+    body = json_object(HANDOVER_KEYS)
+    task_ops.delegate_task(db_session(), api_user(), object_id(task_id, "任务"), body["user"], body.get("note"))
+    return _task_result(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/reply")
+def reply_delegation(task_id: int) -> Response:
+    body = json_object(REPLY_KEYS)
+    task_ops.resolve_delegation(db_session(), api_user(), object_id(task_id, "任务"), body["opinion"])
+    return _task_result(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/signers")
+def add_signer(task_id: int) -> Response:
+    body = json_object(SIGNER_KEYS)
+    task_ops.add_signer(db_session(), api_user(), object_id(task_id, "任务"), body["user"], body["position"],
+                        body.get("note"))
+    return _task_result(task_id)
+
+
+@bp.post("/signers/<int:signer_id>/remove")
+def remove_signer(signer_id: int) -> Response:
+    json_object({})
+    signer = task_ops.remove_signer(db_session(), api_user(), object_id(signer_id, "加签记录"))
+    return _task_result(signer.task_id)
+
+
+@bp.post("/tasks/batch-approve")
+def batch_approve() -> Response:
+    from engine import batch
+    body = json_object({"task_ids": Key((list,)), "comment": Key((str, type(None)), required=False)})
+    results = batch.batch_approve(db_session(), api_user(), body["task_ids"], body.get("comment"))
+    commit()
+    return jsonify({"results": [{"task_id": r.task_id, "ok": r.ok, "message": r.message, "case_number": r.case_number}
+                                for r in results],
+                    "approved": sum(r.ok for r in results), "failed": sum(not r.ok for r in results)})
+
+
+@bp.get("/phrases")
+def list_phrases() -> Response:
+    from engine import phrases
+    return jsonify([{"id": p.id, "text": p.text, "own": p.own} for p in phrases.phrases_for(db_session(), api_user())])
+
+
+@bp.post("/phrases")
+def add_phrase() -> tuple[Response, int]:
+    from engine import phrases
+    body = json_object({"text": Key((str,))})
+    phrase = phrases.add_phrase(db_session(), api_user(), body["text"])
+    commit()
+    return jsonify({"id": phrase.id, "text": phrase.text, "own": True}), 201
+
+
+@bp.post("/phrases/<int:phrase_id>/delete")
+def delete_phrase(phrase_id: int) -> Response:
+    from engine import phrases
+    json_object({})
+    phrases.delete_phrase(db_session(), api_user(), object_id(phrase_id, "常用语"))
+    commit()
+    return jsonify({"deleted": phrase_id})
+
+
+def _proxy_json(rule: Any) -> dict[str, Any]:
+    return {"id": rule.id, "proxy": render.user_ref(rule.proxy), "starts_on": rule.starts_on.isoformat(),
+            "ends_on": rule.ends_on.isoformat(), "cancelled": rule.cancelled_at is not None}
+
+
+@bp.get("/proxies")
+def list_proxies() -> Response:
+    from engine import proxies
+    return jsonify([_proxy_json(r) for r in proxies.my_rules(db_session(), api_user())])
+
+
+@bp.post("/proxies")
+def set_proxy() -> tuple[Response, int]:
+    from engine import proxies
+    body = json_object({"proxy": Key((str,)), "starts_on": Key((str,)), "ends_on": Key((str,))})
+    rule = proxies.set_proxy(db_session(), api_user(), body["proxy"], _iso_date(body, "starts_on"),
+                             _iso_date(body, "ends_on"))
+    commit()
+    return jsonify(_proxy_json(rule)), 201
+
+
+@bp.post("/proxies/<int:rule_id>/cancel")
+def cancel_proxy(rule_id: int) -> Response:
+    from engine import proxies
+    json_object({})
+    rule = proxies.cancel_proxy(db_session(), api_user(), object_id(rule_id, "代理设置"))
+    commit()
+    return jsonify(_proxy_json(rule))
+
+
+def _iso_date(body: dict[str, Any], name: str) -> Any:
+    from datetime import date
+
+    from engine.errors import InvalidData
+    try:
+        return date.fromisoformat(body[name])
+    except ValueError:
+        raise InvalidData("日期格式不正确", {name: "日期应为 YYYY-MM-DD"}) from None
+
+
+@bp.get("/notifications")
+def list_notifications() -> Response:
+    from engine import notify
+    page = paging()
+    session, user = db_session(), api_user()
+    items = notify.notifications(session, user, limit=page.limit, offset=page.offset)
+    return jsonify({"items": [render.notification(n) for n in items], "unread": notify.unread_count(session, user)})
+
+
+@bp.post("/notifications/read")
+def read_notifications() -> Response:
+    from engine import notify
+    json_object({})
+    count = notify.mark_all_read(db_session(), api_user())
+    commit()
+    return jsonify({"marked": count})
+
+
+def _attachment_json(row: Any, content: bytes | None = None) -> dict[str, Any]:
+    import base64
+    result = {"id": row.id, "case_id": row.case_id, "task_id": row.task_id, "filename": row.filename,
+              "content_type": row.content_type, "size": row.size, "sha256": row.sha256,
+              "uploaded_by": render.user_ref(row.uploader), "uploaded_at": render.iso(row.uploaded_at)}
+    if content is not None:
+        result["content_base64"] = base64.b64encode(content).decode("ascii")
+    return result
+
+
+@bp.get("/cases/<int:case_id>/attachments")
+def list_attachments(case_id: int) -> Response:
+    from engine import attachments
+    session = db_session()
+    case = queries.get_case(session, api_user(), object_id(case_id, "事项"))
+    return jsonify([_attachment_json(a) for a in attachments.case_attachments(session, case)])
+
+
+@bp.post("/cases/<int:case_id>/attachments")
+def add_attachment(case_id: int) -> tuple[Response, int]:
+    import base64
+    import binascii
+
+    from engine import attachments
+    from engine.errors import InvalidData
+
+    from ..tasks.files import upload_dir
+    body = json_object({"filename": Key((str,)), "content_base64": Key((str,)),
+                        "task_id": Key((int, type(None)), required=False)})
+    try:
+        content = base64.b64decode(body["content_base64"], validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidData("附件内容无效", {"content_base64": "应为 Base64 编码的文件内容"}) from None
+    task_id = body.get("task_id")
+    row = attachments.add_attachment(db_session(), api_user(), object_id(case_id, "事项"), body["filename"], content,
+                                     upload_dir(), object_id(task_id, "任务") if task_id else None)
+    commit()
+    return jsonify(_attachment_json(row)), 201
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def get_attachment(attachment_id: int) -> Response:
+    from engine import attachments
+
+    from ..tasks.files import upload_dir
+    row, content = attachments.read_attachment(db_session(), api_user(), object_id(attachment_id, "附件"),
+                                               upload_dir())
+    return jsonify(_attachment_json(row, content))
+
+
+@bp.post("/tasks/<int:task_id>/draft")
+def save_draft(task_id: int) -> Response:
+    from engine import attachments
+    body = json_object({"data": Key((dict,)), "comment": Key((str, type(None)), required=False)})
+    draft = attachments.save_draft(db_session(), api_user(), object_id(task_id, "任务"), body["data"],
+                                   body.get("comment"))
+    commit()
+    return jsonify({"task_id": draft.task_id, "data": draft.data, "comment": draft.comment,
+                    "saved_at": render.iso(draft.saved_at)})

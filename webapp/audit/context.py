@@ -1,0 +1,106 @@
+"""What a case's audit page shows: every event of the case, and the path taken through its diagram."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from engine.models import AuditEvent, Case, HumanTask
+
+from ..cases.context import Change, _changes
+from ..templating import audit_label
+
+SHOWN_ELSEWHERE = {"task_id", "step", "step_name", "role", "decision", "comment", "changed", "attachments",
+                   "on_behalf_of", "on_behalf_of_id", "on_behalf_of_name", "delegator_name"}
+RULE_DETAIL = {"table", "table_version", "inputs", "result"}
+LABELS = {"rule.decided": "决策表判定", "rule.deployed": "部署决策表", "audit.checkpoint": "创建检查点",
+          "audit.exported": "导出审计记录", "case.dossier_exported": "导出事项档案"}
+
+
+def action_label(action: str, detail: dict[str, Any] | None = None) -> str:
+    """The Chinese name of an action, including those of the auditor workspace and the process library."""
+    return LABELS.get(action) or audit_label(action, detail)
+RULE_KEYS = ("rule", "rules", "rule_table", "decision_table", "dmn", "rule_version")
+EXTRA_LABELS = {"return_to_name": "退回至", "path": "访问路径", "reason": "原因", "format": "格式", "count": "条数",
+                "filters": "查询条件", "report": "报表", "checkpoint_id": "检查点", "event_id": "事件", "head_hash": "链头哈希",
+                "number": "编号", "process": "流程", "title": "标题", "version": "版本", "method": "方法",
+                "target": "访问对象"}
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    event: AuditEvent
+    label: str
+    kind: str
+    step: str
+    role: str
+    on_behalf_of: str
+    comment: str
+    changes: list[Change]
+    attachments: list[dict[str, Any]]
+    rules: list[str]
+    extra: list[tuple[str, str]]
+
+
+def trail(case: Case, events: list[AuditEvent]) -> list[TrailEntry]:
+    return [_entry(case, e) for e in events]
+
+
+def _entry(case: Case, event: AuditEvent) -> TrailEntry:
+    detail = event.detail or {}
+    changed = detail.get("changed") if isinstance(detail.get("changed"), dict) else {}
+    kind = str(detail.get("decision") or event.action.replace(".", "-"))
+    hidden = SHOWN_ELSEWHERE | set(RULE_KEYS) | (RULE_DETAIL if event.action == "rule.decided" else set())
+    return TrailEntry(
+        event, action_label(event.action, detail), kind,
+        str(detail.get("step_name") or ""), str(detail.get("role") or ""), on_behalf_of(detail),
+        str(detail.get("comment") or ""), _changes(case, changed) if changed else [],
+        _attachments(detail.get("attachments")), _rules(event.action, detail),
+        [(EXTRA_LABELS.get(k, k), _text(v)) for k, v in sorted(detail.items()) if k not in hidden])
+
+
+def on_behalf_of(detail: dict[str, Any]) -> str:
+    """The principal a proxy (代理人) or delegate acted for, when the event names one."""
+    return str(detail.get("on_behalf_of_name") or detail.get("on_behalf_of") or detail.get("delegator_name") or "")
+
+
+def _attachments(value: Any) -> list[dict[str, Any]]:
+    items = value if isinstance(value, list) else []
+    return [a if isinstance(a, dict) else {"name": str(a)} for a in items]
+
+
+def _rules(action: str, detail: dict[str, Any]) -> list[str]:
+    """The rule-table version that chose the path: a ``rule.decided`` event, or rule keys in other events."""
+    found = [f"{k}：{_text(detail[k])}" for k in RULE_KEYS if detail.get(k)]
+    if action == "rule.decided":
+        version = f"第 {detail['table_version']} 版" if detail.get("table_version") else "版本未登记"
+        found.insert(0, f"决策表 {detail.get('table', '')} {version}；输入 {_text(detail.get('inputs') or {})}；"
+                        f"结果 {_text(detail.get('result') or {})}")
+    return found
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def path_marks(case: Case, tasks: list[HumanTask], events: list[AuditEvent]) -> dict[str, str]:
+    """BPMN element id -> done | returned | refused | current, the latest state of each step winning; decision
+    tables that were evaluated count as done."""
+    marks: dict[str, str] = {str(e.detail["step"]): "done" for e in events
+                             if e.action == "rule.decided" and isinstance(e.detail, dict) and e.detail.get("step")}
+    for task in sorted(tasks, key=lambda t: t.id):
+        if task.status == "open":
+            marks[task.bpmn_id] = "current"
+        elif task.status == "completed":
+            marks[task.bpmn_id] = {"reject": "refused", "return": "returned"}.get(task.decision or "", "done")
+    return marks
+
+
+def rule_versions(case: Case) -> list[str]:
+    """The decision tables the case's process version was deployed with (by content fingerprint)."""
+    tables = (case.definition.properties or {}).get("decisionTables") or {}
+    sources = getattr(case.definition, "dmn_sources", None) or {}
+    found = [f"{table}（指纹 {str(mark)[:12]}）" for table, mark in sorted(tables.items())]
+    return found or [f"{name}" for name in sorted(sources)]

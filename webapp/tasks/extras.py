@@ -1,0 +1,29 @@
+"""What the task page shows beyond the decision form: 退回 targets, 委派 reply, 转办/委派/加签 choices."""
+from __future__ import annotations
+
+from typing import Any
+
+from engine import phrases, review_ops, task_ops
+from engine.access import holds
+from engine.models import HumanTask
+
+from ..extensions import db_session
+from .current import me
+
+
+def task_extras(row: HumanTask, may_act: bool) -> dict[str, Any]:
+    session, user = db_session(), me()
+    if row.status != "open":
+        return {"return_options": [], "reply_to": None, "signers": [], "transfer_to": [], "people": [], "phrases": []}
+    delegation = task_ops.open_delegation(session, row)
+    replying = delegation is not None and delegation.delegate_id == user.id
+    acting = may_act and not replying and row.kind == "review"
+    people = [u for u in review_ops.copy_candidates(session, row.case) if u.id not in (user.id, row.submitter_id)]
+    return {
+        "return_options": review_ops.return_options(session, user, row.id) if acting else [],
+        "reply_to": delegation.owner if replying else None,
+        "signers": task_ops.pending_signers(session, row),
+        "transfer_to": [u for u in people if holds(u, row.role, row.scope_org_id)] if acting else [],
+        "people": people if acting else [],
+        "phrases": phrases.phrases_for(session, user) if may_act else [],
+    }
