@@ -57,9 +57,14 @@ def _count(engine: Engine, model: type) -> int:
 # --- init-db and the migration -------------------------------------------------------------------------------
 
 def test_init_db_is_idempotent(migrated: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    from engine.schema import MIGRATIONS_DIR
+    first = run_cli(migrated, "init-db")
     again = run_cli(migrated, "init-db")
-    assert again.exit_code == 0
-    assert again.stdout.strip() == "数据库已就绪（迁移版本 0001）"
+    assert first.exit_code == again.exit_code == 0
+    [head] = ScriptDirectory(str(MIGRATIONS_DIR)).get_heads()
+    assert again.stdout.strip() == first.stdout.strip() == f"数据库已就绪（迁移版本 {head}）"
 
 
 def test_the_migration_builds_exactly_the_models(engine: Engine) -> None:
