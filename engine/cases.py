@@ -162,9 +162,10 @@ def _task_for_update(session: Session, user: User, task_id: int) -> HumanTask:
     located = session.execute(select(HumanTask.case_id, HumanTask.org_id).where(HumanTask.id == task_id)).first()
     if located is None or located.org_id not in visible_org_ids(session, user):
         raise AccessDenied("任务不存在或您无权访问", {"task_id": str(task_id)})
-    lock_case(session, located.case_id)
+    case = lock_case(session, located.case_id)
     row = session.get(HumanTask, task_id, populate_existing=True)
-    assert row is not None
+    if row is None or row.case is not case:  # also keeps the locked case (weakly held by the session) alive
+        raise Conflict("该任务已不存在，请刷新后查看最新状态")
     if row.status != "open":
         raise Conflict("该任务已被处理，请刷新后查看最新状态")
     if row.kind == "review" and row.submitter_id == user.id and row.assignee_id is None:

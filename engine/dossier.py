@@ -19,12 +19,14 @@ import sys
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit, checkpoints
+from .attachments import case_attachments
 from .audit_search import audit_scope
 from .models import AuditEvent, Case, User
 
@@ -42,8 +44,11 @@ def _link(event: AuditEvent) -> dict[str, Any]:
     return {"id": event.id, "prev_hash": event.prev_hash, "hash": event.hash, "redacted": True}
 
 
-def build(session: Session, case: Case, user: User, key: bytes) -> bytes:
-    """Log the export in the chain, then pack the dossier (the export event closes its proof)."""
+def build(session: Session, case: Case, user: User, key: bytes, upload_dir: Path | None = None) -> bytes:
+    """Log the export in the chain, then pack the dossier (the export event closes its proof).
+
+    With ``upload_dir``, the case's attachments are packed too, each checked against its registered SHA-256.
+    """
     exported = audit.record(session, "case.dossier_exported", actor=user, org_id=case.org_id, case_id=case.id,
                             number=case.number)
     history = list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)))
@@ -62,7 +67,22 @@ def build(session: Session, case: Case, user: User, key: bytes) -> bytes:
     }
     for name, text in sorted((getattr(case.definition, "dmn_sources", None) or {}).items()):
         files[f"rules/{name}"] = text.encode("utf-8")
+    if upload_dir is not None:
+        files.update(_attachment_files(session, case, upload_dir))
     return _pack(files, key, case, exported)
+
+
+def _attachment_files(session: Session, case: Case, upload_dir: Path) -> dict[str, bytes]:
+    """``attachments/<id>-<name>`` for every stored file whose bytes still match the registered digest."""
+    files: dict[str, bytes] = {}
+    for row in case_attachments(session, case):
+        try:
+            data = (upload_dir / str(row.case_id) / row.storage_key).read_bytes()
+        except OSError:
+            continue
+        if hashlib.sha256(data).hexdigest() == row.sha256:
+            files[f"attachments/{row.id}-{row.filename}"] = data
+    return files
 
 
 def _case_json(case: Case) -> dict[str, Any]:
@@ -98,6 +118,7 @@ def _pack(files: dict[str, bytes], key: bytes, case: Case, exported: AuditEvent)
 
 README = """把关 Baguan 事项档案（离线可校验）
 case.json 事项数据；history.json 全部办理记录；diagram.bpmn 事项所用的流程图版本；rules/ 随该版本部署的决策表；
+attachments/ 事项与审批意见的附件；
 proof/chain.json 审计链片段（本事项事件与其前后链接）；proof/checkpoint.json 最新签名检查点；manifest.json 各文件摘要，
 manifest.sig 为其 HMAC-SHA256 签名。
 校验：python -m engine.dossier verify 本文件.zip --key 审计密钥   （或 baguan dossier verify 本文件.zip）

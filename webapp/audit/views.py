@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
@@ -145,7 +146,7 @@ def diagram(case_id: int) -> Any:
 def case_dossier(case_id: int) -> Any:
     session = db_session()
     found = audit_search.audited_case(session, me(), case_id)
-    archive = dossier.build(session, found, me(), signing_key())
+    archive = dossier.build(session, found, me(), signing_key(), Path(current_app.config["UPLOAD_DIR"]))
     number = found.number
     commit()
     return _download(archive, "application/zip", f"{number}-dossier.zip")
