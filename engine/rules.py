@@ -129,10 +129,13 @@ def _latest_definitions(session: Session) -> list[ProcessDefinition]:
 
 def record_decisions(session: Session, case: Case, workflow: BpmnWorkflow) -> None:
     """Record (once) every decision-table evaluation of the case: table, version, inputs and result."""
+    evaluated = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if getattr(t.task_spec, "dmnEngine", None)]
+    if not evaluated:
+        return
     done = {t for t in session.scalars(select(CaseDecision.spiff_task_id).where(CaseDecision.case_id == case.id))}
-    for task in workflow.get_tasks(state=TaskState.COMPLETED):
-        engine = getattr(task.task_spec, "dmnEngine", None)
-        if engine is None or str(task.id) in done:
+    for task in evaluated:
+        engine = task.task_spec.dmnEngine
+        if str(task.id) in done:
             continue
         table = engine.decision_table
         mark = fingerprint(table)
