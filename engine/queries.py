@@ -15,8 +15,8 @@ from .inbox import NO_FILTER, InboxFilter
 from .models import AuditEvent, Case, HumanTask, Organisation, ProcessDefinition, User
 from .models_review import CaseCopy
 
-TODO, DONE, STARTED, COPIED = "todo", "done", "started", "copied"
-VIEWS = (TODO, DONE, STARTED, COPIED)
+OPEN_VIEW, DONE, STARTED, COPIED = "todo", "done", "started", "copied"
+VIEWS = (OPEN_VIEW, DONE, STARTED, COPIED)
 
 
 @dataclass(frozen=True)

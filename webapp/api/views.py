@@ -19,7 +19,7 @@ from .parsing import Key, choice_param, json_object, object_id, object_name, pag
 START_CASE_KEYS = {"process": Key((str,)), "org": Key((str,)), "title": Key((str,)), "data": Key((dict,))}
 COMPLETE_KEYS = {"decision": Key((str,)), "comment": Key((str, type(None)), required=False),
                  "data": Key((dict, type(None)), required=False), "return_to": Key((str, type(None)), required=False)}
-LIST_SORTS = {queries.TODO: inbox.SORTS, queries.DONE: (inbox.NEWEST, inbox.OLDEST),
+LIST_SORTS = {queries.OPEN_VIEW: inbox.SORTS, queries.DONE: (inbox.NEWEST, inbox.OLDEST),
               queries.STARTED: (inbox.NEWEST, inbox.OLDEST), queries.COPIED: (inbox.NEWEST, inbox.OLDEST)}
 
 
@@ -68,13 +68,13 @@ def case_history(case_id: int) -> Response:
 
 @bp.get("/tasks")
 def list_tasks() -> Response:
-    view = choice_param("view", queries.VIEWS, queries.TODO)
+    view = choice_param("view", queries.VIEWS, queries.OPEN_VIEW)
     page = paging()
     session, user = db_session(), api_user()
     f = parse_filter(session, user, request.args, LIST_SORTS[view])
     if view in (queries.STARTED, queries.COPIED):
         return jsonify(_case_list_page(session, user, view, page.limit, page.offset, f))
-    lister = queries.todo_tasks if view == queries.TODO else queries.done_tasks
+    lister = queries.todo_tasks if view == queries.OPEN_VIEW else queries.done_tasks
     result = lister(session, user, limit=page.limit, offset=page.offset, f=f)
     items = [render.task_item(t) for t in result.items]
     return jsonify(render.task_page(items, result.total, result.limit, result.offset))
