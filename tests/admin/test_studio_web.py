@@ -13,7 +13,7 @@ from engine.models import AuditEvent, Case, ProcessDefinition
 
 from ..conftest import World
 from ..security import samples
-from .diagrams import ANNUAL_PLAN, with_finance_review
+from .diagrams import ANNUAL_PLAN, with_supervisor_review
 
 Login = Callable[[str], FlaskClient]
 
@@ -56,23 +56,24 @@ def test_the_editor_page_relaxes_styles_only_for_itself(login: Login) -> None:
 def test_validate_names_the_elements_and_stores_nothing(world: World, login: Login) -> None:
     client = login("admin")
     before = _counts(world)
-    broken = with_finance_review().replace('name="财务"', 'name="路人甲"')
+    broken = with_supervisor_review().replace('name="监事"', 'name="路人甲"')
     body = client.post("/admin/processes/annual_plan/validate", json={"xml": broken}).get_json()
-    assert body["ok"] is False and [p["element"] for p in body["problems"]] == ["finance_review"]
-    assert client.post("/admin/processes/annual_plan/validate", json={"xml": with_finance_review()}).get_json()["ok"]
+    assert body["ok"] is False and [p["element"] for p in body["problems"]] == ["supervisor_review"]
+    assert client.post("/admin/processes/annual_plan/validate", json={"xml": with_supervisor_review()}).get_json()["ok"]
     assert _counts(world) == before
 
 
 def test_deploy_from_the_editor(world: World, login: Login) -> None:
     client = login("admin")
-    refused = client.post("/admin/processes/annual_plan/deploy", json={"xml": with_finance_review(), "comment": ""})
+    refused = client.post("/admin/processes/annual_plan/deploy", json={"xml": with_supervisor_review(), "comment": ""})
     assert refused.status_code == 422 and "部署说明" in refused.get_json()["error"]["message"]
     bad = client.post("/admin/processes/annual_plan/deploy",
-                      json={"xml": with_finance_review().replace('value="sg_review" />', 'value="nope" />', 1),
+                      json={"xml": with_supervisor_review().replace('value="sg_review" />', 'value="nope" />', 1),
                             "comment": "试试"})
     assert bad.status_code == 422
     assert any(p["element"] and "表单 nope 不存在" in p["message"] for p in bad.get_json()["error"]["problems"])
-    ok = client.post("/admin/processes/annual_plan/deploy", json={"xml": with_finance_review(), "comment": "增加财务审核"})
+    ok = client.post("/admin/processes/annual_plan/deploy",
+                     json={"xml": with_supervisor_review(), "comment": "增加监事审核"})
     assert ok.status_code == 200 and ok.get_json()["version"] == 2 and ok.get_json()["message"] == "已部署第 2 版"
     assert client.post("/admin/processes/annual_plan/deploy", json={"xml": "x", "comment": 3}).status_code == 400
 
@@ -117,11 +118,11 @@ def _start(world: World, plan: dict[str, Any]) -> int:
 def test_versions_diff_migrate_and_rollback_pages(world: World, login: Login, plan_data: dict[str, Any]) -> None:
     case_id = _start(world, plan_data)
     client = login("admin")
-    client.post("/admin/processes/annual_plan/deploy", json={"xml": with_finance_review(), "comment": "增加财务审核"})
+    client.post("/admin/processes/annual_plan/deploy", json={"xml": with_supervisor_review(), "comment": "增加监事审核"})
     versions = client.get("/admin/processes/annual_plan/versions").get_data(as_text=True)
-    assert "增加财务审核" in versions and "测试admin" in versions
+    assert "增加监事审核" in versions and "测试admin" in versions
     diff = client.get("/admin/processes/annual_plan/diff?a=1&b=2").get_data(as_text=True)
-    assert "财务审核" in diff and "新增" in diff and "finance_review" in diff
+    assert "监事审核" in diff and "新增" in diff and "supervisor_review" in diff
     assert client.get("/admin/processes/annual_plan/diff?a=x&b=2").status_code == 400
     preview = client.get("/admin/processes/annual_plan/migrate/2").get_data(as_text=True)
     assert "可迁移" in preview

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..plan_walk import actor
 from .conftest import Api
 
 
@@ -31,3 +32,17 @@ def act(api: Api, username: str, case: dict[str, Any], decision: str, comment: s
 
 def steps(case: dict[str, Any]) -> list[tuple[str, str]]:
     return [(t["step"], t["status"]) for t in case["tasks"]]
+
+
+def open_step(case: dict[str, Any]) -> str:
+    [task] = [t for t in case["tasks"] if t["status"] == "open"]
+    step: str = task["step"]
+    return step
+
+
+def approve_until(api: Api, case: dict[str, Any], step: str) -> dict[str, Any]:
+    """Approve the annual plan, each step by its seeded holder, until it waits at ``step``."""
+    while open_step(case) != step:
+        username, data = actor(open_step(case), case["org"])
+        case = act(api, username, case, "approve", data=data)
+    return case

@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..plan_walk import COUNCIL
 from .conftest import Api
-from .flow import act, file_plan, open_task_id, steps
+from .flow import act, approve_until, file_plan, open_task_id, steps
 
 
 def test_processes_list_what_the_user_may_start(api: Api) -> None:
@@ -34,19 +35,22 @@ def test_plan_runs_from_filing_to_filed(api: Api, plan_data: dict[str, Any]) -> 
     assert re.fullmatch(r"XH-\d{4}-JH-0001", case["number"])
     assert (case["status"], case["org"], case["title"], case["process"]) == ("running", "XH", "2027 年度计划",
                                                                               "annual_plan")
-    assert case["submitter"]["username"] == "xh_staff" and case["data"] == plan_data
+    assert case["submitter"]["username"] == "xh_staff" and case["data"] == {**plan_data, "has_foreign_items": False}
     assert steps(case) == [("draft", "completed"), ("sg_review", "open")]
 
     case = act(api, "xh_sg", case, "approve", data={"sg_compliance_checked": True})
+    case = act(api, "xh_finance", case, "approve", data={"budget_checked": True})
     case = act(api, "xh_party", case, "approve", comment="同意", data={"party_review_opinion": "政治方向正确。"})
     case = act(api, "xh_president", case, "approve")
+    case = act(api, "xh_sg", case, "approve", data=COUNCIL)
     case = act(api, "cast", case, "approve", data={"filing_number": "TAST-2027-001", "filing_date": "2027-01-15"})
 
     assert case["status"] == "completed" and case["finished_at"].endswith("Z")
     assert case["data"]["filing_number"] == "TAST-2027-001"
-    assert [s for s, _ in steps(case)] == ["draft", "sg_review", "party_review", "president_review", "cast_filing"]
+    assert [s for s, _ in steps(case)] == ["draft", "sg_review", "finance_check", "party_review", "president_review",
+                                           "council_meeting", "cast_filing"]
     assert {status for _, status in steps(case)} == {"completed"}
-    assert case["tasks"][2]["comment"] == "同意" and case["tasks"][2]["completed_by"]["username"] == "xh_party"
+    assert case["tasks"][3]["comment"] == "同意" and case["tasks"][3]["completed_by"]["username"] == "xh_party"
     assert api.get("xh_staff", "/cases/{case_id}", case_id=case["id"]).get_json() == case
 
 
@@ -64,7 +68,7 @@ def test_history_lists_the_case_events_in_order(api: Api, plan_data: dict[str, A
 
 def test_return_sends_the_plan_back_for_resubmission(api: Api, plan_data: dict[str, Any]) -> None:
     case = file_plan(api, plan_data)
-    case = act(api, "xh_sg", case, "approve")
+    case = approve_until(api, case, "party_review")
     case = act(api, "xh_party", case, "return", comment="请补充党建工作计划的具体安排")
     draft_id = open_task_id(case)
     draft = api.get("xh_staff", "/tasks/{task_id}", task_id=draft_id).get_json()
@@ -105,7 +109,7 @@ def test_task_views(api: Api, plan_data: dict[str, Any]) -> None:
     started = api.get("xh_staff", "/tasks", query={"view": "started"}).get_json()
     assert started["total"] == 2
     assert [(t["case_id"], t["step"], t["status"]) for t in started["items"]] == [
-        (second["id"], "sg_review", "open"), (first["id"], "party_review", "open")]
+        (second["id"], "sg_review", "open"), (first["id"], "finance_check", "open")]
 
 
 def test_started_view_shows_the_last_task_of_a_finished_case(api: Api, plan_data: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from engine import cases
 from engine.models import AuditEvent, Case, HumanTask
 
 from ..conftest import World
+from ..plan_walk import REVIEW_STEPS, actor
 
 
 def file_plan(world: World, plan: dict[str, Any], society: str = "XH", title: str = "2027 年度工作计划") -> int:
@@ -28,19 +29,20 @@ def decide(world: World, case_id: int, username: str, decision: str = "approve",
 
 
 def run_plan_through(world: World, case_id: int, society: str = "XH") -> None:
-    """From the secretary-general's review to the 科协's filing: the case ends 已备案."""
-    prefix = society.lower()
-    decide(world, case_id, f"{prefix}_sg")
-    decide(world, case_id, f"{prefix}_party", data={"party_review_opinion": "同意"})
-    decide(world, case_id, f"{prefix}_president")
-    decide(world, case_id, "cast", data={"filing_number": "津科协备〔2027〕1号", "filing_date": "2027-01-15"})
+    """From the secretary-general's review through finance, party, president and the council to the 科协's filing:
+    the case ends 已备案."""
+    for step in REVIEW_STEPS:
+        username, data = actor(step, society)
+        if step == "cast_filing":
+            data = {"filing_number": "津科协备〔2027〕1号", "filing_date": "2027-01-15"}
+        decide(world, case_id, username, data=data)
 
 
 def file_history(world: World, plan: dict[str, Any]) -> list[int]:
     """A filed plan reviewed twice; returns every event id in order."""
     case_id = file_plan(world, plan)
     decide(world, case_id, "xh_sg")
-    decide(world, case_id, "xh_party", data={"party_review_opinion": "同意"})
+    decide(world, case_id, "xh_finance", data={"budget_checked": True})
     with world.sessions() as session:
         return list(session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)))
 

@@ -57,14 +57,14 @@ def test_counts_cycle_times_and_overdue_share(world: World, plan_data: dict[str,
         assert [(r.org, r.total, r.running, r.completed, r.rejected) for r in reports.counts(session, cases)] == [
             ("天津市另一学会", 1, 1, 0, 0), ("天津市测试学会", 2, 0, 1, 1)]
         cycle = {(r.step, r.finished): (r.average_hours, r.longest_hours) for r in reports.cycle_times(session, cases)}
-        # 已备案: draft + 4 reviews of 2 h = 10 h; 驳回: draft + 1 review of 4 h = 8 h
-        assert cycle[("全流程", 2)] == (9.0, 10.0)
+        # 已备案: draft + 6 steps (with 财务审核 and the council meeting) of 2 h = 14 h; 驳回: draft + 1 review of 4 h
+        assert cycle[("全流程", 2)] == (11.0, 14.0)
         assert cycle[("秘书长审核", 2)] == (3.0, 4.0)
         assert cycle[("党组织前置审查", 1)] == (2.0, 2.0)
         now = JAN + timedelta(days=1)
         [row] = reports.overdue(session, cases, now)
-        # 2 h steps: 5 on time; 4 h steps: 2 late (rejected case) + waiting case: draft late, open review late
-        assert (row.with_deadline, row.overdue, row.share) == (9, 4, 44.4)
+        # 2 h steps: 7 on time; 4 h steps: 2 late (rejected case) + waiting case: draft late, open review late
+        assert (row.with_deadline, row.overdue, row.share) == (11, 4, 36.4)
         assert reports.cases_in_year(session, scope, 2025) == []
         xh_only = audit_scope(session, world.user(session, "xh_sg"))
         assert xh_only.org_ids == frozenset()

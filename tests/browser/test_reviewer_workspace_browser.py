@@ -39,6 +39,13 @@ def test_reviewer_journeys(page) -> None:
     page.wait_for_url(re.compile(r"/$"))
     log_out(page)
 
+    log_in(page, "xh_finance")
+    open_task(page, number)
+    page.check("#f-budget_checked")
+    page.get_by_role("button", name="同意", exact=True).click()
+    page.wait_for_url(re.compile(r"/$"))
+    log_out(page)
+
     log_in(page, "xh_party")
     open_task(page, number)
     page.select_option("#return_to", "sg_review")

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
 from ..conftest import TEST_PASSWORD
+from ..plan_walk import COUNCIL
 
 pytestmark = pytest.mark.browser
 
@@ -47,12 +49,17 @@ def file_plan(page) -> str:
     return number.group(0)
 
 
-def approve_first_task(page, number: str, fields: dict[str, str] | None = None) -> None:
+def approve_first_task(page, number: str, fields: dict[str, Any] | None = None) -> None:
     page.goto("/")
     row = page.locator("tr", has_text=number)
     row.get_by_role("link", name="办理").click()
     for selector, value in (fields or {}).items():
-        page.fill(selector, value)
+        if value is True:
+            page.check(selector)
+        elif page.locator(selector).evaluate("e => e.tagName") == "SELECT":
+            page.select_option(selector, value)
+        else:
+            page.fill(selector, value)
     page.get_by_role("button", name="同意", exact=True).click()
     page.wait_for_url(re.compile(r"/$"))
     assert number not in page.locator("main").inner_text()
@@ -64,8 +71,10 @@ def test_each_role_takes_the_plan_to_filed(page) -> None:
     log_out(page)
     for username, fields in (
         ("xh_sg", {}),
+        ("xh_finance", {"#f-budget_checked": True}),
         ("xh_party", {"#f-party_review_opinion": "政治方向正确，重大活动清单合规，同意提交理事长审定。"}),
         ("xh_president", {}),
+        ("xh_sg", {f"#f-{key}": str(value) for key, value in COUNCIL.items()}),
         ("cast", {"#f-filing_number": "TAST-BA-2027-001"}),
     ):
         log_in(page, username)
@@ -76,5 +85,6 @@ def test_each_role_takes_the_plan_to_filed(page) -> None:
     page.locator("tr", has_text=number).get_by_role("link").first.click()
     text = page.locator("main").inner_text()
     assert "已备案" in text
-    for step in ("秘书长审核", "党组织前置审查", "理事长审定", "市科协学会部备案"):
+    for step in ("秘书长审核", "财务审核年度收支预算", "党组织前置审查", "理事长审定", "常务理事会（理事会）审议表决",
+                 "市科协学会部备案"):
         assert step in text

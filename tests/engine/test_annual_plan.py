@@ -12,6 +12,7 @@ from engine.models import Case, HumanTask
 from engine.serialization import dump_state
 
 from ..conftest import World
+from ..plan_walk import REVIEW_STEPS, actor
 
 
 def open_tasks(session: Any, case_id: int) -> list[HumanTask]:
@@ -37,22 +38,23 @@ def act(world: World, username: str, case_id: int, decision: str, comment: str =
 
 def test_plan_runs_from_filing_to_filed(world: World, plan_data: dict[str, Any]) -> None:
     case_id = start(world, plan_data)
-    act(world, "xh_sg", case_id, "approve")
-    act(world, "xh_party", case_id, "approve", data={"party_review_opinion": "政治方向正确，同意提交。"})
-    act(world, "xh_president", case_id, "approve")
-    case = act(world, "cast", case_id, "approve", data={"filing_number": "TAST-2027-001"})
+    for step in REVIEW_STEPS:
+        username, data = actor(step)
+        case = act(world, username, case_id, "approve", data=data)
     assert case.status == "completed"
     assert case.data["filing_number"] == "TAST-2027-001"
     with world.sessions() as session:
         steps = [t.bpmn_id for t in session.scalars(select(HumanTask).where(HumanTask.case_id == case_id)
                                                     .order_by(HumanTask.id))]
-        assert steps == ["draft", "sg_review", "party_review", "president_review", "cast_filing"]
+        assert steps == ["draft", "sg_review", "finance_check", "party_review", "president_review", "council_meeting",
+                         "cast_filing"]
         assert audit.verify_chain(session).ok
 
 
 def test_return_sends_the_plan_back_and_reviews_run_again(world: World, plan_data: dict[str, Any]) -> None:
     case_id = start(world, plan_data)
     act(world, "xh_sg", case_id, "approve")
+    act(world, "xh_finance", case_id, "approve", data={"budget_checked": True})
     act(world, "xh_party", case_id, "return", comment="请补充党建工作计划的具体安排")
     with world.sessions() as session:
         [task] = open_tasks(session, case_id)

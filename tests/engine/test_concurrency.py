@@ -157,12 +157,12 @@ def _assert_one_completion(world: World, case_id: int, task_id: int, winner: str
     with world.sessions() as session:
         rows = list(session.scalars(select(HumanTask).where(HumanTask.case_id == case_id).order_by(HumanTask.id)))
         assert [(r.bpmn_id, r.status) for r in rows] == [
-            ("draft", "completed"), ("sg_review", "completed"), ("party_review", "open")]
+            ("draft", "completed"), ("sg_review", "completed"), ("finance_check", "open")]
         assert rows[1].id == task_id and rows[1].completed_by == world.user_ids[winner]
         assert rows[1].comment == f"{winner} 同意"
         case = session.get(Case, case_id)
         workflow = cases.load_workflow(case)
-        assert [t.task_spec.bpmn_id for t in ready_human_tasks(workflow)] == ["party_review"]
+        assert [t.task_spec.bpmn_id for t in ready_human_tasks(workflow)] == ["finance_check"]
         assert rows[2].spiff_task_id == str(ready_human_tasks(workflow)[0].id)
         completed = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id == "sg_review"]
         assert len(completed) == 1

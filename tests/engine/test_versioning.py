@@ -10,6 +10,7 @@ from engine import audit, cases, deploy as deployment
 from engine.models import AuditEvent, Case, HumanTask, ProcessDefinition
 
 from ..conftest import PROJECT_ROOT, World
+from ..plan_walk import REVIEW_STEPS, actor
 
 OLD_NAME, NEW_NAME = "秘书长审核", "秘书长合规审核"
 
@@ -86,9 +87,8 @@ def test_running_case_stays_on_version_1_while_new_cases_use_version_2(world: Wo
 
 
 def _finish(world: World, case_id: int) -> None:
-    _act(world, case_id, "xh_party", {"party_review_opinion": "同意"})
-    _act(world, case_id, "xh_president")
-    _act(world, case_id, "cast", {"filing_number": "TAST-2027-009"})
+    for step in REVIEW_STEPS[1:]:
+        _act(world, case_id, *actor(step))
 
 
 def test_versions_are_immutable_rows(world: World, tmp_path: Path) -> None:

@@ -9,9 +9,9 @@ from engine import cases
 from engine.models import Case, HumanTask
 
 from ..conftest import World
+from ..plan_walk import PARTY, actor
 
-PARTY = {"party_review_opinion": "政治方向正确，同意提交。"}
-FILING = {"filing_number": "TAST-2027-001"}
+__all__ = ["PARTY", "act", "actions", "approve_to", "open_steps", "open_task_id", "start"]
 
 
 def start(world: World, data: dict[str, Any], username: str = "xh_staff", org: str = "XH",
@@ -48,12 +48,13 @@ def act(world: World, username: str, case_id: int, decision: str, comment: str =
 
 def approve_to(world: World, case_id: int, step: str, plan: dict[str, Any] | None = None) -> None:
     """Approve the annual plan step by step until it waits at ``step``."""
-    who = {"sg_review": ("xh_sg", {}), "party_review": ("xh_party", PARTY), "president_review": ("xh_president", {}),
-           "cast_filing": ("cast", FILING), "draft": ("xh_staff", plan or {})}
     while open_steps(world, case_id) != [step]:
         [current] = open_steps(world, case_id)
-        username, data = who[current]
-        act(world, username, case_id, "submit" if current == "draft" else "approve", data=data)
+        if current == "draft":
+            act(world, "xh_staff", case_id, "submit", data=plan or {})
+        else:
+            username, data = actor(current)
+            act(world, username, case_id, "approve", data=data)
 
 
 def actions(world: World, case_id: int) -> list[str]:

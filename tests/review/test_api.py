@@ -7,9 +7,8 @@ from engine.models_review import TaskSigner
 from webapp.extensions import db_session
 
 from ..api.conftest import Api
-from ..api.flow import act, file_plan, open_task_id
-
-PARTY = {"party_review_opinion": "同意。"}
+from ..api.flow import act, approve_until, file_plan, open_task_id
+from ..plan_walk import FINANCE
 
 
 def test_list_filters_search_and_counts(api: Api, plan_data: dict[str, Any]) -> None:
@@ -30,17 +29,19 @@ def test_list_filters_search_and_counts(api: Api, plan_data: dict[str, Any]) -> 
 
 def test_return_to_a_chosen_step(api: Api, plan_data: dict[str, Any]) -> None:
     case = file_plan(api, plan_data)
-    case = act(api, "xh_sg", case, "approve")
-    case = act(api, "xh_party", case, "approve", data=PARTY)
+    case = approve_until(api, case, "president_review")
     task = api.get("xh_president", "/tasks/{task_id}", task_id=open_task_id(case)).get_json()
     assert [(t["step"], t["political"], t["drafting"]) for t in task["return_targets"]] == [
-        ("draft", False, True), ("sg_review", False, False), ("party_review", True, False)]
+        ("draft", False, True), ("sg_review", False, False), ("finance_check", False, False),
+        ("party_review", True, False)]
     response = api.post("xh_president", "/tasks/{task_id}/complete", task_id=task["id"],
                         json={"decision": "return", "comment": "请秘书长复核", "return_to": "sg_review"})
     assert response.status_code == 200
     case = response.get_json()
     assert [t["step"] for t in case["tasks"] if t["status"] == "open"] == ["sg_review"]
     case = act(api, "xh_sg", case, "approve")
+    assert [t["step"] for t in case["tasks"] if t["status"] == "open"] == ["finance_check"]
+    case = act(api, "xh_finance", case, "approve", data=FINANCE)
     assert [t["step"] for t in case["tasks"] if t["status"] == "open"] == ["party_review"]
     response = api.post("xh_party", "/tasks/{task_id}/complete", task_id=open_task_id(case),
                         json={"decision": "return", "comment": "退回", "return_to": "president_review"})
@@ -111,7 +112,7 @@ def test_delegate_reply_and_signers_through_the_api(api: Api, plan_data: dict[st
     detail = api.get("xh_president", "/tasks/{task_id}", task_id=task_id).get_json()
     assert detail["status"] == "open" and detail["decisions"] == ["approve", "return", "reject"]
     case = api.post("xh_president", "/tasks/{task_id}/complete", task_id=task_id, json={"decision": "approve"}).get_json()
-    assert [t["step"] for t in case["tasks"] if t["status"] == "open"] == ["party_review"]
+    assert [t["step"] for t in case["tasks"] if t["status"] == "open"] == ["finance_check"]
     actions = [e["action"] for e in api.get("xh_sg", "/cases/{case_id}/history", case_id=case["id"]).get_json()]
     assert actions[-5:] == ["task.delegated", "task.delegate_resolved", "task.signer_added", "task.signed",
                             "task.completed"]
@@ -147,6 +148,9 @@ def test_batch_phrases_proxies_and_notifications_through_the_api(api: Api, plan_
         "task_ids": [open_task_id(first), open_task_id(second), 999999], "comment": "同意。"}).get_json()
     assert [r["ok"] for r in result["results"]] == [True, True, False]
     assert (result["approved"], result["failed"]) == (2, 1)
+    for case in (first, second):
+        act(api, "xh_finance", api.get("xh_staff", "/cases/{case_id}", case_id=case["id"]).get_json(), "approve",
+            data=FINANCE)
     assert api.post("xh_sg", "/tasks/batch-approve", json={"task_ids": []}).status_code == 422
     created = api.post("xh_sg", "/phrases", json={"text": "请补充附件。"})
     assert created.status_code == 201

@@ -25,7 +25,7 @@ def test_batch_approval_with_one_stale_task(world: World, plan_data: dict[str, A
     results = run_batch(world, "xh_sg", ids)
     assert [r.ok for r in results] == [True, False, True]
     assert "已被处理" in results[1].message
-    assert open_steps(world, cases_[0]) == ["party_review"] == open_steps(world, cases_[2])
+    assert open_steps(world, cases_[0]) == ["finance_check"] == open_steps(world, cases_[2])
     with world.sessions() as session:
         completions = session.query(AuditEvent).filter_by(action="task.completed").all()
         assert len([e for e in completions if e.detail["comment"] == "同意。"]) == 2

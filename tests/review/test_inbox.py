@@ -61,9 +61,9 @@ def test_overdue_period_society_and_process_filters(world: World, plan_data: dic
     assert todo(world, "xh_sg", since=today + timedelta(days=1)) == []
     assert todo(world, "cast", process="annual_plan") == []
     act(world, "xh_sg", ids[0], "approve")
-    assert todo(world, "xh_party", process="annual_plan", org_id=world.org_ids["XH"]) == ["甲计划"]
-    assert todo(world, "xh_party", process="other_process") == []
-    assert todo(world, "xh_party", org_id=world.org_ids["YH"]) == []
+    assert todo(world, "xh_finance", process="annual_plan", org_id=world.org_ids["XH"]) == ["甲计划"]
+    assert todo(world, "xh_finance", process="other_process") == []
+    assert todo(world, "xh_finance", org_id=world.org_ids["YH"]) == []
 
 
 def test_done_and_started_tabs_filter_too(world: World, plan_data: dict[str, Any]) -> None:

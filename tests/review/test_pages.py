@@ -96,8 +96,9 @@ def test_print_sheet_lists_every_opinion_with_signature_lines(login: Login, plan
     approve_to(world, case_id, "president_review")
     client = login("xh_sg")
     html = page(client.get(f"/cases/{case_id}/print"))
-    assert "审批单" in html and html.count('class="opinion-row"') == 3
-    assert html.count("（签名）") == 3 and "秘书长审核" in html and "党组织前置审查" in html
+    assert "审批单" in html and html.count('class="opinion-row"') == 4
+    assert html.count("（签名）") == 4 and "秘书长审核" in html and "党组织前置审查" in html
+    assert "财务审核年度收支预算" in html
     assert login("yh_sg").get(f"/cases/{case_id}/print").status_code == 404
     assert PARTY
 
@@ -145,7 +146,7 @@ def test_batch_approval_from_the_inbox(login: Login, plan_data: dict[str, Any], 
                            follow_redirects=True)
     html = page(response)
     assert "已同意 2 件" in html and "任务 99999 未能审批" in html
-    assert open_steps(world, first) == ["party_review"] == open_steps(world, second)
+    assert open_steps(world, first) == ["finance_check"] == open_steps(world, second)
 
 
 def test_settings_page_saves_phrases_and_a_proxy(login: Login, plan_data: dict[str, Any], world: World) -> None:

@@ -42,7 +42,7 @@ def test_the_proxy_gets_the_tasks_and_the_record_shows_both_names(world: World, 
     set_proxy(world, "xh_sg", deputy)
     assert todo_titles(world, deputy) == ["秘书长审核"]
     act(world, deputy, case_id, "approve", comment="代为审核同意")
-    assert open_steps(world, case_id) == ["party_review"]
+    assert open_steps(world, case_id) == ["finance_check"]
     with world.sessions() as session:
         event = session.query(AuditEvent).filter_by(case_id=case_id, action="task.completed").all()[-1]
         assert event.actor_name == "测试xh_deputy" and event.detail["on_behalf_of_name"] == "测试xh_sg"
@@ -90,7 +90,7 @@ def test_transfer_of_a_proxied_task(world: World, plan_data: dict[str, Any], dep
         assert event.detail["to_name"] == "测试xh_sg2"
     assert todo_titles(world, deputy) == []
     act(world, "xh_sg2", case_id, "approve")
-    assert open_steps(world, case_id) == ["party_review"]
+    assert open_steps(world, case_id) == ["finance_check"]
 
 
 def test_saved_phrases(world: World) -> None:

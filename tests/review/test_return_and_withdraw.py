@@ -10,6 +10,7 @@ from engine.errors import Conflict, InvalidData, PermissionDenied
 from engine.models import AuditEvent, Case
 
 from ..conftest import World
+from ..plan_walk import FINANCE
 from .helpers import PARTY, act, actions, approve_to, open_steps, open_task_id, start
 
 
@@ -19,11 +20,13 @@ def test_return_to_an_earlier_review_step_reruns_every_step_after_it(world: Worl
     act(world, "xh_president", case_id, "return", comment="请秘书长再核一下经费", return_to="sg_review")
     assert open_steps(world, case_id) == ["sg_review"]
     act(world, "xh_sg", case_id, "approve")
+    assert open_steps(world, case_id) == ["finance_check"]
+    act(world, "xh_finance", case_id, "approve", data=FINANCE)
     assert open_steps(world, case_id) == ["party_review"], "the political pre-review is never skipped on the way back"
     act(world, "xh_party", case_id, "approve", data=PARTY)
     assert open_steps(world, case_id) == ["president_review"]
     with world.sessions() as session:
-        event = session.query(AuditEvent).filter_by(case_id=case_id, action="task.completed").all()[-3]
+        event = session.query(AuditEvent).filter_by(case_id=case_id, action="task.completed").all()[-4]
         assert event.detail["decision"] == "return" and event.detail["return_to"] == "sg_review"
         assert event.detail["return_to_name"] == "秘书长审核"
         assert audit.verify_chain(session).ok
@@ -37,7 +40,7 @@ def test_return_options_list_the_path_so_far_with_the_political_step_marked(worl
     with world.sessions() as session:
         options = review_ops.return_options(session, world.user(session, "xh_president"), task_id)
         assert [(o.step, o.political) for o in options] == [
-            ("draft", False), ("sg_review", False), ("party_review", True)]
+            ("draft", False), ("sg_review", False), ("finance_check", False), ("party_review", True)]
         assert review_ops.return_options(session, world.user(session, "xh_sg"), task_id) == []
 
 
@@ -97,7 +100,7 @@ def test_recall_is_refused_once_a_reviewer_acted_or_for_others(world: World, pla
     act(world, "xh_sg", case_id, "approve")
     with pytest.raises(Conflict):
         recall(world, "xh_staff", case_id)
-    assert open_steps(world, case_id) == ["party_review"]
+    assert open_steps(world, case_id) == ["finance_check"]
 
 
 def test_withdraw_ends_the_case_with_its_reason(world: World, plan_data: dict[str, Any]) -> None:

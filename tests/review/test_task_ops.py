@@ -10,6 +10,7 @@ from engine.errors import Conflict, InvalidData, NotFound, PermissionDenied
 from engine.models import HumanTask
 
 from ..conftest import World, add_test_user
+from ..plan_walk import FINANCE
 from .helpers import PARTY, act, actions, approve_to, open_steps, open_task_id, start
 
 
@@ -41,7 +42,7 @@ def test_transfer_hands_the_task_to_another_holder_of_the_role(world: World, pla
     with pytest.raises(Exception):
         act(world, "xh_sg", case_id, "approve")
     act(world, second_sg, case_id, "approve")
-    assert open_steps(world, case_id) == ["party_review"]
+    assert open_steps(world, case_id) == ["finance_check"]
     assert "task.transferred" in actions(world, case_id)
 
 
@@ -59,7 +60,7 @@ def test_delegate_gives_an_opinion_and_the_owner_decides(world: World, plan_data
     op(world, "xh_finance", task_ops.resolve_delegation, task_id, "经费测算合理")
     assert holder(world, case_id) == world.user_ids["xh_sg"]
     act(world, "xh_sg", case_id, "approve")
-    assert open_steps(world, case_id) == ["party_review"]
+    assert open_steps(world, case_id) == ["finance_check"]
     assert actions(world, case_id)[-3:] == ["task.delegated", "task.delegate_resolved", "task.completed"]
 
 
@@ -71,7 +72,7 @@ def test_add_signer_before_acts_first_then_the_task_comes_back(world: World, pla
     act(world, "xh_finance", case_id, "approve", comment="经费无误")
     assert open_steps(world, case_id) == ["sg_review"] and holder(world, case_id) == world.user_ids["xh_sg"]
     act(world, "xh_sg", case_id, "approve")
-    assert open_steps(world, case_id) == ["party_review"]
+    assert open_steps(world, case_id) == ["finance_check"]
     assert "task.signed" in actions(world, case_id)
 
 
@@ -82,7 +83,7 @@ def test_add_signer_after_must_approve_before_the_case_moves(world: World, plan_
     act(world, "xh_sg", case_id, "approve", comment="同意，请理事长会签")
     assert open_steps(world, case_id) == ["sg_review"] and holder(world, case_id) == world.user_ids["xh_president"]
     act(world, "xh_president", case_id, "approve")
-    assert open_steps(world, case_id) == ["party_review"]
+    assert open_steps(world, case_id) == ["finance_check"]
 
 
 def test_remove_signer_before_they_act(world: World, plan_data: dict[str, Any]) -> None:
@@ -109,6 +110,7 @@ def test_return_after_an_add_signer(world: World, plan_data: dict[str, Any]) -> 
     assert open_steps(world, case_id) == ["draft"]
     act(world, "xh_staff", case_id, "submit", data=plan_data)
     act(world, "xh_sg", case_id, "approve")
+    act(world, "xh_finance", case_id, "approve", data=FINANCE)
     assert open_steps(world, case_id) == ["party_review"] and holder(world, case_id) is None
     act(world, "xh_party", case_id, "approve", data=PARTY)
     assert open_steps(world, case_id) == ["president_review"]

@@ -25,11 +25,11 @@ def _history(world: World, plan: dict[str, Any]) -> list[int]:
     with world.sessions() as session, session.begin():
         case = cases.start_case(session, world.user(session, "xh_staff"), "annual_plan", world.org(session, "XH"),
                                 "2027 年度工作计划", plan)
-    for username in ("xh_sg", "xh_party"):
+    for username in ("xh_sg", "xh_finance"):
         with world.sessions() as session, session.begin():
             task_id = session.scalar(select(HumanTask.id).where(HumanTask.case_id == case.id,
                                                                 HumanTask.status == "open"))
-            data = {"party_review_opinion": "同意"} if username == "xh_party" else {}
+            data = {"budget_checked": True} if username == "xh_finance" else {}
             cases.complete_task(session, world.user(session, username), task_id, "approve", "", data)
     with world.sessions() as session:
         return list(session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)))

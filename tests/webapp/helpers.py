@@ -7,6 +7,8 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from ..plan_walk import COUNCIL
+
 PLAN_TITLE = "2027 年度工作计划"
 
 
@@ -52,3 +54,8 @@ def only_task(client: FlaskClient) -> int:
 
 def decide(client: FlaskClient, task_id: int, decision: str, comment: str = "", **data: str) -> TestResponse:
     return client.post(f"/tasks/{task_id}", data={"decision": decision, "comment": comment, **data})
+
+
+def council_form() -> dict[str, str]:
+    """The 常务理事会 meeting record (plan_walk.COUNCIL) as the meeting step's HTML form submits it."""
+    return {key: field_text(value) for key, value in COUNCIL.items()}

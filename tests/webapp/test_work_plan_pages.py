@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from engine import audit
 
 from ..conftest import World, add_test_user
-from .helpers import PLAN_TITLE, decide, file_plan, only_task, page, plan_form
+from .helpers import PLAN_TITLE, council_form, decide, file_plan, only_task, page, plan_form
 
 Login = Callable[[str], FlaskClient]
 
@@ -35,16 +35,20 @@ def review(login: Login, username: str, decision: str, comment: str = "", **data
 def test_work_plan_runs_from_filing_to_filed(login: Login, plan_data: dict[str, Any]) -> None:
     case_id = file_plan(login("xh_staff"), plan_data)
     sg_reviews_the_filed_plan(login)
+    review(login, "xh_finance", "approve", budget_checked="1")
     client = review(login, "xh_party", "return", "请补充党建工作计划的具体安排")
     assert "已退回修改：党组织前置审查" in page(client.get("/"))
     staff_revises_and_resubmits(login, plan_data)
     review(login, "xh_sg", "approve")
+    review(login, "xh_finance", "approve", budget_checked="1", finance_opinion="预算与上年决算衔接。")
     review(login, "xh_party", "approve", "同意。", party_review_opinion="政治方向正确，同意提交理事长审定。")
     review(login, "xh_president", "approve", submit_to_council="1")
+    review(login, "xh_sg", "approve", **council_form())
     review(login, "cast", "approve", filing_number="TAST-2027-001", filing_date="2027-01-15")
     case_page = page(login("xh_staff").get(f"/cases/{case_id}"))
     for text in ("已备案", "发起", "退回修改", "请补充党建工作计划的具体安排", "党组织前置审查", "每季度开展一次主题党日。",
-                 "开展主题党日活动 4 次。", "修改前", "办结", "测试cast", "TAST-2027-001"):
+                 "开展主题党日活动 4 次。", "修改前", "办结", "测试cast", "TAST-2027-001",
+                 "财务审核年度收支预算", "常务理事会"):
         assert text in case_page, text
     started = page(login("xh_staff").get("/started"))
     assert PLAN_TITLE in started and "已备案" in started
@@ -123,6 +127,8 @@ def test_invalid_task_form_data_shows_messages_by_the_fields(login: Login, plan_
     file_plan(login("xh_staff"), plan_data)
     client = login("xh_sg")
     assert decide(client, only_task(client), "approve").status_code == 302
+    client = login("xh_finance")
+    assert decide(client, only_task(client), "approve", budget_checked="1").status_code == 302
     client = login("xh_party")
     task_id = only_task(client)
     response = decide(client, task_id, "approve", "我的意见", party_meeting_date="2027-02-30")
