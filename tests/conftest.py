@@ -15,8 +15,8 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy import insert, select, text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import deploy as deployment, identity
@@ -152,9 +152,51 @@ def seed_world(sessions: sessionmaker[Session]) -> World:
     return world
 
 
+@dataclass(frozen=True)
+class WorldTemplate:
+    """The seeded world with the whole process library deployed, built once per test session.
+
+    Compiling the library takes seconds; each test copies these rows into its own database instead."""
+
+    rows: dict[str, list[dict[str, Any]]]
+    org_ids: dict[str, int]
+    user_ids: dict[str, int]
+
+    def copy_into(self, engine: Engine) -> None:
+        with engine.begin() as connection:
+            for table in Base.metadata.sorted_tables:
+                if self.rows[table.name]:
+                    connection.execute(insert(table), self.rows[table.name])
+            if connection.dialect.name == "postgresql":
+                _reset_sequences(connection)
+
+
+def _reset_sequences(connection: Connection) -> None:
+    for table in Base.metadata.sorted_tables:
+        id_column = table.columns.get("id")
+        if id_column is None or not id_column.autoincrement or not id_column.primary_key:
+            continue
+        name = connection.dialect.identifier_preparer.quote(table.name)
+        connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"))
+
+
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory: pytest.TempPathFactory) -> WorldTemplate:
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('template') / 'world.sqlite3'}")
+    Base.metadata.create_all(engine)
+    seeded = seed_world(make_session_factory(engine))
+    with engine.connect() as connection:
+        rows = {table.name: [dict(row._mapping) for row in connection.execute(select(table))]
+                for table in Base.metadata.sorted_tables}
+    engine.dispose()
+    return WorldTemplate(rows, dict(seeded.org_ids), dict(seeded.user_ids))
+
+
 @pytest.fixture
-def world(sessions: sessionmaker[Session]) -> World:
-    return seed_world(sessions)
+def world(sessions: sessionmaker[Session], db_engine: Engine, world_template: WorldTemplate) -> World:
+    world_template.copy_into(db_engine)
+    return World(sessions, dict(world_template.org_ids), dict(world_template.user_ids))
 
 
 @pytest.fixture
