@@ -13,8 +13,10 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import cases, deploy as deployment, identity
-from engine.models import HumanTask
+from engine.cases import operations as cases
+from engine.runtime import deploy as deployment
+from engine.identity import accounts as identity
+from engine.runtime.models import HumanTask
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = {

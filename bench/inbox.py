@@ -7,10 +7,12 @@ from datetime import date, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import identity, queries
+from engine.identity import accounts as identity
+from engine.cases import queries as queries
 from engine.db import utcnow
-from engine.inbox import NO_FILTER, InboxFilter
-from engine.models import Case, HumanTask, Organisation, ProcessDefinition
+from engine.cases.inbox import NO_FILTER, InboxFilter
+from engine.runtime.models import Case, HumanTask, ProcessDefinition
+from engine.identity.models import Organisation
 
 CHUNK = 5000
 

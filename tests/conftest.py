@@ -19,10 +19,12 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import deploy as deployment, identity
-from engine.audit import install_pg_guards
+from engine.runtime import deploy as deployment
+from engine.identity import accounts as identity
+from engine.journal import install_pg_guards
 from engine.db import Base, make_engine, make_session_factory
-from engine.models import Membership, Organisation, User
+import engine.models  # noqa: F401  (every table on Base.metadata)
+from engine.identity.models import Membership, Organisation, User
 from webapp import create_app
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

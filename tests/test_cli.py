@@ -18,9 +18,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Engine
 
-from engine import identity
+from engine.identity import accounts as identity
 from engine.db import Base, make_engine, make_session_factory
-from engine.models import AuditEvent, Membership, ProcessDefinition, User
+from engine.journal import AuditEvent
+from engine.identity.models import Membership, User
+from engine.runtime.models import ProcessDefinition
 from webapp.demo import DEMO_PASSWORD, demo_logins
 
 from .conftest import PROJECT_ROOT
@@ -59,7 +61,7 @@ def _count(engine: Engine, model: type) -> int:
 def test_init_db_is_idempotent(migrated: str) -> None:
     from alembic.script import ScriptDirectory
 
-    from engine.schema import MIGRATIONS_DIR
+    from engine.runtime.schema import MIGRATIONS_DIR
     first = run_cli(migrated, "init-db")
     again = run_cli(migrated, "init-db")
     assert first.exit_code == again.exit_code == 0

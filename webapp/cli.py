@@ -15,10 +15,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from engine import audit, checkpoints, deploy as deployment, identity, schema
+from engine import journal as audit
+from engine.audit import checkpoints as checkpoints
+from engine.runtime import deploy as deployment
+from engine.identity import accounts as identity
+from engine.runtime import schema as schema
 from engine.db import make_engine, make_session_factory
 from engine.errors import BaguanError, DeployRejected
-from engine.models import Organisation
+from engine.identity.models import Organisation
 
 from . import create_app
 from .config import PROJECT_ROOT, ConfigError, load_config
@@ -262,7 +266,7 @@ def worker_cmd(interval: float, once: bool) -> None:
     import signal
     import threading
 
-    from engine import worker
+    from engine.cases import worker as worker
 
     with command_engine() as engine:
         sessions = make_session_factory(engine)
@@ -286,7 +290,7 @@ def dossier_group() -> None:
 @click.option("--key", default=None, help="签名密钥（默认 BAGUAN_AUDIT_KEY）")
 def dossier_verify(path: Path, key: str | None) -> None:
     """Check a case dossier offline (no database needed)."""
-    from engine import dossier
+    from engine.audit import dossier as dossier
     try:
         data = path.read_bytes()
     except OSError as exc:

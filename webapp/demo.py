@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import identity
-from engine.models import Organisation
+from engine.identity import accounts as identity
+from engine.identity.models import Organisation
 
 DEMO_PASSWORD = "baguan-demo-2026"
 SUPERVISOR = ("TAST", "天津市科学技术协会")

@@ -8,10 +8,9 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine import audit
-from engine.cases import AccessDenied
-from engine.errors import (AuthenticationFailed, BadRequest, BaguanError, Conflict, DeployRejected, InvalidData,
-                           NotFound, PermissionDenied, TooManyAttempts)
+from engine import journal as audit
+from engine.cases.operations import AccessDenied
+from engine.errors import AuthenticationFailed, BadRequest, BaguanError, Conflict, DeployRejected, InvalidData, NotFound, PermissionDenied, TooManyAttempts
 
 from .extensions import commit, db_session
 

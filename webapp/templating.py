@@ -9,10 +9,11 @@ from flask import Flask
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine import queries
-from engine.cases import DECISION_LABELS
+from engine.cases import queries as queries
+from engine.cases.operations import DECISION_LABELS
 from engine.db import utcnow
-from engine.models import Case, User
+from engine.runtime.models import Case
+from engine.identity.models import User
 from engine.roles import role_label
 
 from . import formrender

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.models import AuditEvent
+from engine.journal import AuditEvent
 
 
 def step_text(event: AuditEvent, default: str) -> str:

@@ -6,9 +6,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from engine import catalogue, cases, queries
+from engine.library import catalogue as catalogue
+from engine.cases import operations as cases
+from engine.cases import queries as queries
 from engine.errors import NotFound, PermissionDenied
-from engine.models import AuditEvent
+from engine.journal import AuditEvent
 
 from ..conftest import World
 

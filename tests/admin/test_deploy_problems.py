@@ -5,7 +5,7 @@ import pytest
 
 import forms as form_lib
 from engine.errors import DeployRejected
-from engine.specs import SourceFile, compile_bundle
+from engine.runtime.specs import SourceFile, compile_bundle
 
 from ..security import samples
 

@@ -7,8 +7,9 @@ from typing import Callable
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from engine import audit
-from engine.models import AuditEvent, Membership, User
+from engine import journal as audit
+from engine.journal import AuditEvent
+from engine.identity.models import Membership, User
 
 from ..conftest import TEST_PASSWORD, World
 

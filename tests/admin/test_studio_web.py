@@ -8,8 +8,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from engine import cases
-from engine.models import AuditEvent, Case, ProcessDefinition
+from engine.cases import operations as cases
+from engine.journal import AuditEvent
+from engine.runtime.models import Case, ProcessDefinition
 
 from ..conftest import World
 from ..security import samples

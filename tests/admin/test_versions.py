@@ -6,10 +6,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from engine import audit, cases, studio, studio_migrate
+from engine import journal as audit
+from engine.cases import operations as cases
+from engine.studio import versions as studio
+from engine.studio import migrate as studio_migrate
 from engine.errors import Conflict, DeployRejected, InvalidData
-from engine.models import AuditEvent, Case, HumanTask
-from engine.studio_diff import diff_versions
+from engine.journal import AuditEvent
+from engine.runtime.models import Case, HumanTask
+from engine.studio.diff import diff_versions
 
 from ..conftest import World, add_test_user
 from .diagrams import ADDED_STEP, ANNUAL_PLAN, with_supervisor_review, without_sg_review

@@ -7,7 +7,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from engine.models import ApiToken, HumanTask, User
+from engine.identity.models import ApiToken, User
+from engine.runtime.models import HumanTask
 
 from ..conftest import TEST_PASSWORD, World, add_test_user
 from .conftest import DOC, Api, assert_documented

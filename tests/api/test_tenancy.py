@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.models import AuditEvent
+from engine.journal import AuditEvent
 
 from ..conftest import World
 from .conftest import Api

@@ -5,8 +5,9 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from engine import cases
-from engine.models import AuditEvent, Case, HumanTask
+from engine.cases import operations as cases
+from engine.journal import AuditEvent
+from engine.runtime.models import Case, HumanTask
 
 from ..conftest import World
 from ..plan_walk import REVIEW_STEPS, actor

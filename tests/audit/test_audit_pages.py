@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from engine import dossier
-from engine.models import AuditEvent
+from engine.audit import dossier as dossier
+from engine.journal import AuditEvent
 
 from ..conftest import World, add_test_user
 from .helpers import as_database_owner, decide, file_plan, run_plan_through
@@ -215,7 +215,7 @@ def test_no_route_changes_or_removes_an_audit_event(app: Flask, two_cases: tuple
                 client.open(url, method=method, data={"id": "1", "hash": "0" * 64, "decision": "approve"})
     with world.sessions() as session:
         after = {e.id: (e.hash, e.prev_hash) for e in session.scalars(select(AuditEvent))}
-        from engine import audit
+        from engine import journal as audit
         assert audit.verify_chain(session).ok
         assert session.scalar(select(func.count()).select_from(AuditEvent)) >= len(before)
     assert {k: after.get(k) for k in before} == before
@@ -227,7 +227,7 @@ def test_no_route_changes_or_removes_an_audit_event(app: Flask, two_cases: tuple
 def test_the_case_page_names_the_rule_table_version_and_the_principal(two_cases: tuple[int, int], login: Login,
                                                                      world: World) -> None:
     """Events recorded by the process library (rule.decided) and by proxies (on_behalf_of_name) are shown."""
-    from engine import audit
+    from engine import journal as audit
     xh, _ = two_cases
     with world.sessions() as session, session.begin():
         audit.record(session, "rule.decided", org_id=world.org_ids["XH"], case_id=xh, step="tier",
@@ -243,7 +243,7 @@ def test_the_case_page_names_the_rule_table_version_and_the_principal(two_cases:
 
 
 def test_search_pages_through_results(two_cases: tuple[int, int], login: Login, world: World) -> None:
-    from engine import audit
+    from engine import journal as audit
     with world.sessions() as session, session.begin():
         for i in range(60):
             audit.record(session, "test.filler", org_id=world.org_ids["XH"], n=i)

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from engine import audit
-from engine.models import AuditEvent
+from engine import journal as audit
+from engine.journal import AuditEvent
 
 from ..conftest import World
 from ..security.helpers import assert_clean_failure, run_cli

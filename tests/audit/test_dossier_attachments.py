@@ -6,7 +6,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from engine import attachments, dossier, queries
+from engine.cases import attachments as attachments
+from engine.audit import dossier as dossier
+from engine.cases import queries as queries
 
 from ..conftest import World
 from .helpers import file_plan

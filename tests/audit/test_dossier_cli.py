@@ -11,8 +11,8 @@ from typing import Any, Callable
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from engine import checkpoints
-from engine.models import AuditEvent
+from engine.audit import checkpoints as checkpoints
+from engine.journal import AuditEvent
 
 from ..conftest import PROJECT_ROOT, World
 from ..security.helpers import assert_clean_failure, run_cli

@@ -9,9 +9,9 @@ from typing import Any, Callable
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from engine import reports
-from engine.audit_search import audit_scope
-from engine.models import Case, HumanTask
+from engine.audit import reports as reports
+from engine.audit.search import audit_scope
+from engine.runtime.models import Case, HumanTask
 
 from ..conftest import World
 from .helpers import decide, file_plan, run_plan_through
@@ -158,6 +158,6 @@ def test_branch_and_fee_tables_read_their_processes_fields(world: World, plan_da
 
 
 def _exports(world: World) -> list[Any]:
-    from engine.models import AuditEvent
+    from engine.journal import AuditEvent
     with world.sessions() as session:
         return list(session.scalars(select(AuditEvent).where(AuditEvent.action == "audit.exported")))

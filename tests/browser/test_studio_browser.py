@@ -10,9 +10,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from engine import cases
+from engine.cases import operations as cases
 from engine.db import make_engine, make_session_factory
-from engine.models import Case, HumanTask, Organisation, User
+from engine.runtime.models import Case, HumanTask
+from engine.identity.models import Organisation, User
 
 from ..conftest import ANNUAL_PLAN, add_test_user
 from ..plan_walk import REVIEW_STEPS, actor

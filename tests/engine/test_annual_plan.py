@@ -6,10 +6,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from engine import audit, cases
+from engine import journal as audit
+from engine.cases import operations as cases
 from engine.errors import Conflict, InvalidData, PermissionDenied
-from engine.models import Case, HumanTask
-from engine.serialization import dump_state
+from engine.runtime.models import Case, HumanTask
+from engine.runtime.serialization import dump_state
 
 from ..conftest import World
 from ..plan_walk import REVIEW_STEPS, actor

@@ -14,10 +14,12 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import audit, cases
+from engine import journal as audit
+from engine.cases import operations as cases
 from engine.errors import Conflict
-from engine.models import AuditEvent, Case, HumanTask
-from engine.projection import ready_human_tasks
+from engine.journal import AuditEvent
+from engine.runtime.models import Case, HumanTask
+from engine.runtime.projection import ready_human_tasks
 
 from ..conftest import World, add_test_user
 

@@ -9,10 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 import forms as form_lib
-from engine import audit, cases, deploy as deployment
+from engine import journal as audit
+from engine.cases import operations as cases
+from engine.runtime import deploy as deployment
 from engine.errors import BaguanError
-from engine.models import AuditEvent, Case, HumanTask
-from engine.specs import SourceFile
+from engine.journal import AuditEvent
+from engine.runtime.models import Case, HumanTask
+from engine.runtime.specs import SourceFile
 
 from ..conftest import World
 from ..security import samples

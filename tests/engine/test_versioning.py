@@ -6,8 +6,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from engine import audit, cases, deploy as deployment
-from engine.models import AuditEvent, Case, HumanTask, ProcessDefinition
+from engine import journal as audit
+from engine.cases import operations as cases
+from engine.runtime import deploy as deployment
+from engine.journal import AuditEvent
+from engine.runtime.models import Case, HumanTask, ProcessDefinition
 
 from ..conftest import PROJECT_ROOT, World
 from ..plan_walk import REVIEW_STEPS, actor

@@ -5,9 +5,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine import cases
-from engine.models import Case, HumanTask
-from engine.models_library import CaseDecision
+from engine.cases import operations as cases
+from engine.runtime.models import Case, HumanTask
+from engine.library.models import CaseDecision
 
 from ..conftest import World
 
@@ -68,7 +68,7 @@ def meeting(present: int = 9, expected: int = 10, votes_for: int = 8, against: i
 
 def add_member(world: World, username: str, role: str, org: str = "XH") -> None:
     """A further person in the society (e.g. a 监事 or a second reviewer), for steps the fixture does not staff."""
-    from engine import identity
+    from engine.identity import accounts as identity
 
     from ..conftest import TEST_PASSWORD
     with world.sessions() as session, session.begin():

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from engine import worker
+from engine.cases import worker as worker
 from engine.errors import InvalidData
 from engine.workdays import add_working_days
 from engine.db import utcnow

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from engine import worker
+from engine.cases import worker as worker
 
 from ..conftest import World
 from ..plan_walk import COUNCIL, FOREIGN_STEPS, STEPS, actor

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine import deploy as deployment
+from engine.runtime import deploy as deployment
 from engine.errors import DeployRejected
-from engine.models import Case
-from engine.models_library import DecisionTable
+from engine.runtime.models import Case
+from engine.library.models import DecisionTable
 
 from ..conftest import World
 from .helpers import act, decisions, open_step, start

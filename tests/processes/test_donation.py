@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from engine import worker
+from engine.cases import worker as worker
 from engine.errors import InvalidData
 
 from ..conftest import World

@@ -6,7 +6,7 @@ from fractions import Fraction
 import pytest
 
 from engine.errors import InvalidData
-from engine.meetings import MeetingRule, compute, resolve
+from engine.library.meetings import MeetingRule, compute, resolve
 
 from .helpers import meeting
 

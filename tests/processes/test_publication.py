@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from engine.errors import Conflict, PermissionDenied
-from engine.models import Case
+from engine.runtime.models import Case
 
 from ..conftest import World
 from .helpers import act, add_member, open_step, start, status, steps

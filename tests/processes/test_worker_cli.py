@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from engine import cases
+from engine.cases import operations as cases
 from engine.db import make_engine, make_session_factory, utcnow
-from engine.models import AuditEvent, Organisation, User
-from engine.models_library import Timer
+from engine.journal import AuditEvent
+from engine.identity.models import Organisation, User
+from engine.library.models import Timer
 
 from ..security.helpers import run_cli
 from .test_large_expense import expense

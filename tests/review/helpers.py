@@ -5,8 +5,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine import cases
-from engine.models import Case, HumanTask
+from engine.cases import operations as cases
+from engine.runtime.models import Case, HumanTask
 
 from ..conftest import World
 from ..plan_walk import PARTY, actor
@@ -58,7 +58,7 @@ def approve_to(world: World, case_id: int, step: str, plan: dict[str, Any] | Non
 
 
 def actions(world: World, case_id: int) -> list[str]:
-    from engine.models import AuditEvent
+    from engine.journal import AuditEvent
     with world.sessions() as session:
         return list(session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == case_id)
                                     .order_by(AuditEvent.id)))

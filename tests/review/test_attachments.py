@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine import attachments
+from engine.cases import attachments as attachments
 from engine.errors import InvalidData, NotFound, PermissionDenied
 from webapp import create_app
 

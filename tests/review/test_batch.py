@@ -5,9 +5,10 @@ from typing import Any
 
 import pytest
 
-from engine import audit, batch
+from engine import journal as audit
+from engine.review import batch as batch
 from engine.errors import InvalidData
-from engine.models import AuditEvent
+from engine.journal import AuditEvent
 
 from ..conftest import World
 from .helpers import act, approve_to, open_steps, open_task_id, start

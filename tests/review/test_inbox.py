@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from engine import queries, review_ops
+from engine.cases import queries as queries
+from engine.review import case_ops as review_ops
 from engine.db import utcnow
 from engine.errors import Conflict, InvalidData
-from engine.inbox import InboxFilter
-from engine.models import Case, HumanTask
+from engine.cases.inbox import InboxFilter
+from engine.runtime.models import Case, HumanTask
 
 from ..conftest import World
 from .helpers import act, start
@@ -111,7 +112,7 @@ def test_copy_only_to_people_who_may_see_the_case(world: World, plan_data: dict[
 
 def test_bad_search_and_sort_are_refused() -> None:
     from engine.errors import BadRequest
-    from engine.inbox import check_sort, clean_search
+    from engine.cases.inbox import check_sort, clean_search
     with pytest.raises(BadRequest):
         clean_search("x" * 101)
     with pytest.raises(BadRequest):

@@ -5,8 +5,10 @@ from typing import Any
 
 import pytest
 
-from engine import cases, deploy as deployment, review_ops
-from engine.specs import SourceFile
+from engine.cases import operations as cases
+from engine.runtime import deploy as deployment
+from engine.review import case_ops as review_ops
+from engine.runtime.specs import SourceFile
 
 from ..conftest import World, add_test_user
 from .helpers import open_tasks

@@ -7,7 +7,9 @@ from typing import Any, Callable
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine import mailer, notify, review_ops
+from engine.cases import mailer as mailer
+from engine.cases import notify as notify
+from engine.review import case_ops as review_ops
 from webapp import create_app
 
 from ..conftest import TEST_PASSWORD, World
@@ -46,7 +48,7 @@ def test_notifications_are_emailed_when_smtp_is_configured(world: World, db_url:
     assert message["To"] == "sg@example.org" and message["From"] == "baguan@example.org"
     assert "新待办：秘书长审核" in subject(message)
     with world.sessions() as session:
-        from engine.models_review import Notification
+        from engine.cases.models import Notification
         statuses = {n.email_status for n in session.query(Notification).all()}
         assert statuses == {"sent"}
 
@@ -59,7 +61,7 @@ def test_unreachable_smtp_marks_mail_failed_without_breaking_the_request(world: 
     with world.sessions() as session, session.begin():
         assert mailer.deliver_pending(session, mailer.SmtpConfig("127.0.0.1", 1, timeout=2)) == 0
     with world.sessions() as session:
-        from engine.models_review import Notification
+        from engine.cases.models import Notification
         assert {n.email_status for n in session.query(Notification).filter_by(kind="copied")} == {"failed"}
 
 

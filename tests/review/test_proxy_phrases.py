@@ -6,10 +6,13 @@ from typing import Any
 
 import pytest
 
-from engine import phrases, proxies, queries, task_ops
-from engine.access import beijing_today
+from engine.review import phrases as phrases
+from engine.review import proxies as proxies
+from engine.cases import queries as queries
+from engine.review import task_ops as task_ops
+from engine.identity.access import beijing_today
 from engine.errors import Conflict, InvalidData, NotFound
-from engine.models import AuditEvent
+from engine.journal import AuditEvent
 
 from ..conftest import World, add_test_user
 from .helpers import act, open_steps, open_task_id, start

@@ -5,9 +5,11 @@ from typing import Any
 
 import pytest
 
-from engine import audit, review_ops
+from engine import journal as audit
+from engine.review import case_ops as review_ops
 from engine.errors import Conflict, InvalidData, PermissionDenied
-from engine.models import AuditEvent, Case
+from engine.journal import AuditEvent
+from engine.runtime.models import Case
 
 from ..conftest import World
 from ..plan_walk import FINANCE

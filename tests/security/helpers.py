@@ -8,7 +8,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from engine.db import Base
-from engine.models import AuditEvent, ProcessDefinition
+from engine.journal import AuditEvent
+from engine.runtime.models import ProcessDefinition
 from webapp.cli import cli
 
 

@@ -6,8 +6,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from engine import cases
-from engine.models import AuditEvent, HumanTask
+from engine.cases import operations as cases
+from engine.journal import AuditEvent
+from engine.runtime.models import HumanTask
 
 from ..conftest import World
 from .helpers import assert_clean_failure, run_cli

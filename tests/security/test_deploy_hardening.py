@@ -18,10 +18,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 import forms as form_lib
-from engine import deploy as deployment
+from engine.runtime import deploy as deployment
 from engine.errors import DeployRejected
-from engine.specs import SourceFile, compile_bundle
-from engine.xmlsafe import parse_untrusted_xml
+from engine.runtime.specs import SourceFile, compile_bundle
+from engine.runtime.xmlsafe import parse_untrusted_xml
 
 from ..conftest import PROJECT_ROOT
 from . import samples

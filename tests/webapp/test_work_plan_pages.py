@@ -5,7 +5,7 @@ from typing import Any, Callable
 
 from flask.testing import FlaskClient
 
-from engine import audit
+from engine import journal as audit
 
 from ..conftest import World, add_test_user
 from .helpers import PLAN_TITLE, council_form, decide, file_plan, only_task, page, plan_form

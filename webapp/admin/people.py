@@ -5,9 +5,10 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
-from engine import identity, studio_people
+from engine.identity import accounts as identity
+from engine.studio import people as studio_people
 from engine.errors import BadRequest, InvalidData
-from engine.models import User
+from engine.identity.models import User
 from engine.roles import ROLES
 
 from ..extensions import commit, db_session

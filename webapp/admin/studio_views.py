@@ -8,8 +8,9 @@ from typing import Any
 from flask import Response, jsonify, render_template, request, url_for
 
 import forms as form_lib
-from engine import studio, studio_dmn
-from engine.deploy import latest_definition, latest_definitions
+from engine.studio import versions as studio
+from engine.studio import dmn as studio_dmn
+from engine.runtime.deploy import latest_definition, latest_definitions
 from engine.errors import BadRequest, DeployRejected, InvalidData
 from engine.roles import ROLES
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Response, g, request
 
-from engine import identity
+from engine.identity import accounts as identity
 from engine.errors import AuthenticationFailed
-from engine.models import User
+from engine.identity.models import User
 
 from ..extensions import db_session
 from . import bp

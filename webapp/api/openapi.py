@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.queries import VIEWS
+from engine.cases.queries import VIEWS
 
 from . import openapi_review
 from .parsing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET

@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from engine.models import AuditEvent, Case, HumanTask, Organisation, ProcessDefinition, User
+from engine.journal import AuditEvent
+from engine.runtime.models import Case, HumanTask, ProcessDefinition
+from engine.identity.models import Organisation, User
 from engine.roles import role_label
 
 JSON = dict[str, Any]

@@ -5,7 +5,9 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from engine import queries, review_ops, task_ops
+from engine.cases import queries as queries
+from engine.review import case_ops as review_ops
+from engine.review import task_ops as task_ops
 
 from ..extensions import commit, db_session
 from . import bp, render
@@ -127,7 +129,7 @@ def remove_signer(signer_id: int) -> Response:
 
 @bp.post("/tasks/batch-approve")
 def batch_approve() -> Response:
-    from engine import batch
+    from engine.review import batch as batch
     body = json_object({"task_ids": Key((list,)), "comment": Key((str, type(None)), required=False)})
     results = batch.batch_approve(db_session(), api_user(), body["task_ids"], body.get("comment"))
     commit()
@@ -138,13 +140,13 @@ def batch_approve() -> Response:
 
 @bp.get("/phrases")
 def list_phrases() -> Response:
-    from engine import phrases
+    from engine.review import phrases as phrases
     return jsonify([{"id": p.id, "text": p.text, "own": p.own} for p in phrases.phrases_for(db_session(), api_user())])
 
 
 @bp.post("/phrases")
 def add_phrase() -> tuple[Response, int]:
-    from engine import phrases
+    from engine.review import phrases as phrases
     body = json_object({"text": Key((str,))})
     phrase = phrases.add_phrase(db_session(), api_user(), body["text"])
     commit()
@@ -153,7 +155,7 @@ def add_phrase() -> tuple[Response, int]:
 
 @bp.post("/phrases/<int:phrase_id>/delete")
 def delete_phrase(phrase_id: int) -> Response:
-    from engine import phrases
+    from engine.review import phrases as phrases
     json_object({})
     phrases.delete_phrase(db_session(), api_user(), object_id(phrase_id, "常用语"))
     commit()
@@ -167,13 +169,13 @@ def _proxy_json(rule: Any) -> dict[str, Any]:
 
 @bp.get("/proxies")
 def list_proxies() -> Response:
-    from engine import proxies
+    from engine.review import proxies as proxies
     return jsonify([_proxy_json(r) for r in proxies.my_rules(db_session(), api_user())])
 
 
 @bp.post("/proxies")
 def set_proxy() -> tuple[Response, int]:
-    from engine import proxies
+    from engine.review import proxies as proxies
     body = json_object({"proxy": Key((str,)), "starts_on": Key((str,)), "ends_on": Key((str,))})
     rule = proxies.set_proxy(db_session(), api_user(), body["proxy"], _iso_date(body, "starts_on"),
                              _iso_date(body, "ends_on"))
@@ -183,7 +185,7 @@ def set_proxy() -> tuple[Response, int]:
 
 @bp.post("/proxies/<int:rule_id>/cancel")
 def cancel_proxy(rule_id: int) -> Response:
-    from engine import proxies
+    from engine.review import proxies as proxies
     json_object({})
     rule = proxies.cancel_proxy(db_session(), api_user(), object_id(rule_id, "代理设置"))
     commit()
@@ -202,7 +204,7 @@ def _iso_date(body: dict[str, Any], name: str) -> Any:
 
 @bp.get("/notifications")
 def list_notifications() -> Response:
-    from engine import notify
+    from engine.cases import notify as notify
     page = paging()
     session, user = db_session(), api_user()
     items = notify.notifications(session, user, limit=page.limit, offset=page.offset)
@@ -211,7 +213,7 @@ def list_notifications() -> Response:
 
 @bp.post("/notifications/read")
 def read_notifications() -> Response:
-    from engine import notify
+    from engine.cases import notify as notify
     json_object({})
     count = notify.mark_all_read(db_session(), api_user())
     commit()
@@ -230,7 +232,7 @@ def _attachment_json(row: Any, content: bytes | None = None) -> dict[str, Any]:
 
 @bp.get("/cases/<int:case_id>/attachments")
 def list_attachments(case_id: int) -> Response:
-    from engine import attachments
+    from engine.cases import attachments as attachments
     session = db_session()
     case = queries.get_case(session, api_user(), object_id(case_id, "事项"))
     return jsonify([_attachment_json(a) for a in attachments.case_attachments(session, case)])
@@ -241,7 +243,7 @@ def add_attachment(case_id: int) -> tuple[Response, int]:
     import base64
     import binascii
 
-    from engine import attachments
+    from engine.cases import attachments as attachments
     from engine.errors import InvalidData
 
     from ..tasks.files import upload_dir
@@ -260,7 +262,7 @@ def add_attachment(case_id: int) -> tuple[Response, int]:
 
 @bp.get("/attachments/<int:attachment_id>")
 def get_attachment(attachment_id: int) -> Response:
-    from engine import attachments
+    from engine.cases import attachments as attachments
 
     from ..tasks.files import upload_dir
     row, content = attachments.read_attachment(db_session(), api_user(), object_id(attachment_id, "附件"),
@@ -270,7 +272,7 @@ def get_attachment(attachment_id: int) -> Response:
 
 @bp.post("/tasks/<int:task_id>/draft")
 def save_draft(task_id: int) -> Response:
-    from engine import attachments
+    from engine.cases import attachments as attachments
     body = json_object({"data": Key((dict,)), "comment": Key((str, type(None)), required=False)})
     draft = attachments.save_draft(db_session(), api_user(), object_id(task_id, "任务"), body["data"],
                                    body.get("comment"))

@@ -5,9 +5,16 @@ from typing import Any
 
 from flask import Response, jsonify, request, url_for
 
-from engine import api_views, attachments, cases, inbox, queries, review_ops, task_ops
-from engine.access import may_act
-from engine.models import Case, HumanTask, User
+from engine.cases import api_views as api_views
+from engine.cases import attachments as attachments
+from engine.cases import operations as cases
+from engine.cases import inbox as inbox
+from engine.cases import queries as queries
+from engine.review import case_ops as review_ops
+from engine.review import task_ops as task_ops
+from engine.identity.access import may_act
+from engine.runtime.models import Case, HumanTask
+from engine.identity.models import User
 
 from ..extensions import commit, db_session
 from . import bp, render

@@ -5,7 +5,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from engine.models import AuditEvent, Case, HumanTask
+from engine.journal import AuditEvent
+from engine.runtime.models import Case, HumanTask
 
 from ..cases.context import Change, _changes
 from ..templating import audit_label

@@ -8,10 +8,11 @@ from flask_login import login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
-from engine import audit_search, reports
+from engine.audit import search as audit_search
+from engine.audit import reports as reports
 from engine.db import utcnow
 from engine.errors import InvalidData, NotFound
-from engine.models import ProcessDefinition
+from engine.runtime.models import ProcessDefinition
 
 from ..extensions import commit, db_session
 from . import bp

@@ -7,8 +7,8 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from engine import identity
-from engine.models import User
+from engine.identity import accounts as identity
+from engine.identity.models import User
 
 from ..extensions import commit, db_session, login_manager
 

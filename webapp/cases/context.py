@@ -7,9 +7,10 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from engine import queries
-from engine.api_views import start_form
-from engine.models import AuditEvent, Case, HumanTask
+from engine.cases import queries as queries
+from engine.cases.api_views import start_form
+from engine.journal import AuditEvent
+from engine.runtime.models import Case, HumanTask
 
 from .. import formrender
 from ..timeline import step_text

@@ -6,11 +6,13 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from engine import cases, queries
-from engine.api_views import start_form
-from engine.access import may_act
+from engine.cases import operations as cases
+from engine.cases import queries as queries
+from engine.cases.api_views import start_form
+from engine.identity.access import may_act
 from engine.errors import InvalidData, NotFound
-from engine.models import Organisation, ProcessDefinition
+from engine.identity.models import Organisation
+from engine.runtime.models import ProcessDefinition
 
 from .. import formrender
 from ..extensions import commit, db_session

@@ -8,7 +8,8 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine import mailer, notify
+from engine.cases import mailer as mailer
+from engine.cases import notify as notify
 from engine.errors import InvalidData
 
 from ..extensions import commit, db_session

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from engine.models import User
+from engine.identity.models import User
 
 
 def me() -> User:

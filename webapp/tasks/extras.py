@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import phrases, review_ops, task_ops
-from engine.access import holds
-from engine.models import HumanTask
+from engine.review import phrases as phrases
+from engine.review import case_ops as review_ops
+from engine.review import task_ops as task_ops
+from engine.identity.access import holds
+from engine.runtime.models import HumanTask
 
 from ..extensions import db_session
 from .current import me

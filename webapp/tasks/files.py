@@ -8,9 +8,9 @@ from typing import Any
 from flask import current_app, flash, redirect, request, send_file, url_for
 from flask_login import login_required
 
-from engine import attachments
+from engine.cases import attachments as attachments
 from engine.errors import InvalidData, PermissionDenied
-from engine.models import Case
+from engine.runtime.models import Case
 
 from ..extensions import commit, db_session
 from . import bp

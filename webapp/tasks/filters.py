@@ -6,11 +6,12 @@ from typing import Mapping
 
 from sqlalchemy.orm import Session
 
-from engine import inbox
-from engine.access import visible_org_ids
-from engine.deploy import latest_definitions
+from engine.cases import inbox as inbox
+from engine.identity.access import visible_org_ids
+from engine.runtime.deploy import latest_definitions
 from engine.errors import BadRequest
-from engine.models import Organisation, ProcessDefinition, User
+from engine.identity.models import Organisation, User
+from engine.runtime.models import ProcessDefinition
 
 FILTER_KEYS = ("q", "process", "org", "since", "until", "overdue", "sort")
 

@@ -6,9 +6,10 @@ from typing import Any, Callable
 from flask import flash, redirect, request, url_for
 from flask_login import login_required
 
-from engine import review_ops, task_ops
+from engine.review import case_ops as review_ops
+from engine.review import task_ops as task_ops
 from engine.errors import Conflict, InvalidData, PermissionDenied
-from engine.models import Case, HumanTask
+from engine.runtime.models import Case, HumanTask
 
 from ..extensions import commit, db_session
 from . import bp
@@ -80,7 +81,7 @@ def print_case(case_id: int) -> Any:
     """打印: the print-ready 审批单 with every opinion, signature line and time."""
     from flask import render_template
 
-    from engine import queries
+    from engine.cases import queries as queries
     from engine.db import utcnow
 
     from ..cases.context import case_page
@@ -149,7 +150,7 @@ def remove_signer(signer_id: int) -> Any:
 @login_required
 def batch_approve() -> Any:
     """批量审批 from the 待办 list: one opinion for every selected task; a summary of what could not be done."""
-    from engine import batch
+    from engine.review import batch as batch
     raw = request.form.getlist("task_ids")
     ids = [int(i) for i in raw if i.isdigit() and len(i) < 10]
     try:

@@ -7,10 +7,13 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from engine import attachments, cases, inbox, queries
-from engine import access
+from engine.cases import attachments as attachments
+from engine.cases import operations as cases
+from engine.cases import inbox as inbox
+from engine.cases import queries as queries
+from engine.identity import access as access
 from engine.errors import Conflict, InvalidData
-from engine.models import HumanTask
+from engine.runtime.models import HumanTask
 from engine.roles import role_label
 
 from .. import formrender

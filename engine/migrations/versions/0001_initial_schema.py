@@ -7,7 +7,7 @@ Create Date: 2026-11-26
 from alembic import op
 import sqlalchemy as sa
 
-from engine.audit import install_pg_guards
+from engine.journal import install_pg_guards
 
 
 revision = '0001'

@@ -1,0 +1,54 @@
+"""The in-app notification centre: who is told what, and who may currently act on a task."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.db import utcnow
+from engine.runtime.models import Case, HumanTask
+from engine.identity.models import Membership, User
+from engine.cases.models import Notification, NotificationSetting
+
+MAX_MESSAGE = 500
+
+
+def notify(session: Session, user_id: int, kind: str, message: str, case: Case | None = None) -> Notification:
+    """Add a notification for ``user_id`` in the current transaction."""
+    wants_mail = session.scalar(select(NotificationSetting.email).where(NotificationSetting.user_id == user_id))
+    entry = Notification(user_id=user_id, case_id=case.id if case else None, kind=kind,
+                         message=message[:MAX_MESSAGE], created_at=utcnow(),
+                         email_status="pending" if wants_mail else None)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def eligible_users(session: Session, row: HumanTask) -> list[User]:
+    """The people who may act on an open task: its named assignee, or the holders of its role in its scope."""
+    if row.assignee_id is not None:
+        user = session.get(User, row.assignee_id)
+        return [user] if user is not None and user.active else []
+    stmt = (select(User).join(Membership, Membership.user_id == User.id)
+            .where(Membership.role == row.role, Membership.org_id == row.scope_org_id, User.active.is_(True)))
+    users = list(session.scalars(stmt))
+    return [u for u in users if not (row.kind == "review" and u.id == row.submitter_id)]
+
+
+def notifications(session: Session, user: User, limit: int = 50, offset: int = 0) -> list[Notification]:
+    return list(session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                .order_by(Notification.id.desc()).limit(limit).offset(offset)))
+
+
+def unread_count(session: Session, user: User) -> int:
+    return session.scalar(select(func.count()).select_from(Notification)
+                          .where(Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def mark_all_read(session: Session, user: User) -> int:
+    rows = session.scalars(select(Notification).where(Notification.user_id == user.id,
+                                                      Notification.read_at.is_(None))).all()
+    now = utcnow()
+    for row in rows:
+        row.read_at = now
+    session.flush()
+    return len(rows)

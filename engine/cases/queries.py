@@ -1,0 +1,221 @@
+"""Read-side queries for inboxes and case pages. They never deserialize a workflow."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from engine.library import catalogue as catalogue
+from engine.cases import inbox as inbox
+from engine.identity.access import principals_of, visible_org_ids
+from engine.cases.operations import AccessDenied
+from engine.runtime.deploy import latest_definitions
+from engine.cases.inbox import NO_FILTER, InboxFilter
+from engine.journal import AuditEvent
+from engine.runtime.models import Case, HumanTask, ProcessDefinition
+from engine.identity.models import Organisation, User
+from engine.cases.models import CaseCopy
+
+OPEN_VIEW, DONE, STARTED, COPIED = "todo", "done", "started", "copied"
+VIEWS = (OPEN_VIEW, DONE, STARTED, COPIED)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    total: int
+    limit: int
+    offset: int
+
+
+def _todo_branches(session: Session, user: User) -> list[Any]:
+    """One indexed branch per role membership, plus the tasks assigned to the user by name; the same for each
+    person the user is 代理人 for today (never a case the user filed; a role already covered is not repeated)."""
+    seen: set[tuple[int, str]] = set()
+    branches = _person_branches(user, seen)
+    for principal in principals_of(session, user):
+        branches += [and_(b, HumanTask.submitter_id != user.id) for b in _person_branches(principal, seen)]
+    return branches
+
+
+def _person_branches(person: User, seen: set[tuple[int, str]]) -> list[Any]:
+    branches = []
+    for m in person.memberships:
+        if (m.org_id, m.role) not in seen:
+            seen.add((m.org_id, m.role))
+            branches.append(and_(HumanTask.scope_org_id == m.org_id, HumanTask.role == m.role,
+                                 HumanTask.status == "open", HumanTask.assignee_id.is_(None),
+                                 HumanTask.submitter_id != person.id))
+    branches.append(and_(HumanTask.assignee_id == person.id, HumanTask.status == "open"))
+    return branches
+
+
+def _branch_select(columns: list[Any], cond: Any, f: InboxFilter) -> Any:
+    stmt = select(*columns).select_from(HumanTask).where(cond, *inbox.todo_task_conditions(f))
+    if f.needs_case_join:
+        stmt = stmt.where(HumanTask.case_id.in_(select(Case.id).where(*inbox.case_conditions(f, with_org=False))))
+    return stmt
+
+
+def _branch_parts(cond: Any, f: InboxFilter, sort: str, window: int) -> list[Any]:
+    """The limited, index-ordered selects of one branch. Sorting by due date reads the tasks with a due date
+    by the due-date index, then those without one by the inbox index (no sort over the whole branch)."""
+    columns = [HumanTask.id, HumanTask.created_at, HumanTask.due_at]
+    if sort != inbox.DUE:
+        order = inbox.ordering(sort, HumanTask.created_at, HumanTask.id)
+        return [_branch_select(columns, cond, f).order_by(*order).limit(window)]
+    dated = _branch_select(columns, cond, f).where(HumanTask.due_at.is_not(None))
+    undated = _branch_select(columns, cond, f).where(HumanTask.due_at.is_(None))
+    return [dated.order_by(HumanTask.due_at, HumanTask.id).limit(window),
+            undated.order_by(HumanTask.created_at, HumanTask.id).limit(window)]
+
+
+def todo_tasks(session: Session, user: User, limit: int = 50, offset: int = 0, f: InboxFilter = NO_FILTER) -> Page:
+    """Open tasks the user may act on, oldest first unless sorted otherwise. Each branch is limited before
+    the merge, so every branch reads only ``offset + limit`` rows from its index however large the inbox is."""
+    f = inbox.exact_number(session, f)
+    sort = f.sort or inbox.OLDEST
+    branches = _todo_branches(session, user)
+    if f.case_id:
+        return _one_case_todo(session, branches, f, sort, limit, offset)
+    parts = [part for cond in branches for part in _branch_parts(cond, f, sort, offset + limit)]
+    merged = union_all(*[p.subquery().select() for p in parts]).subquery()
+    ids = session.execute(select(merged.c.id).order_by(*inbox.ordering(sort, merged.c.created_at, merged.c.id,
+                                                                       merged.c.due_at))
+                          .limit(limit).offset(offset)).scalars().all()
+    rows = {t.id: t for t in session.scalars(select(HumanTask).where(HumanTask.id.in_(ids)))}
+    return Page([rows[i] for i in ids if i in rows], _todo_total(session, branches, f), limit, offset)
+
+
+def _one_case_todo(session: Session, branches: list[Any], f: InboxFilter, sort: str, limit: int, offset: int) -> Page:
+    """A search by exact case number: the case's few open tasks, read by the case index."""
+    rows = session.scalars(select(HumanTask).where(HumanTask.case_id == f.case_id, or_(*branches),
+                                                   *inbox.todo_task_conditions(f), *_case_rest(f))
+                           .order_by(*inbox.ordering(sort, HumanTask.created_at, HumanTask.id, HumanTask.due_at))).all()
+    return Page(list(rows[offset:offset + limit]), len(rows), limit, offset)
+
+
+def _case_rest(f: InboxFilter) -> list[Any]:
+    if not f.process:
+        return []
+    return [HumanTask.case_id.in_(select(Case.id).where(Case.process_key == f.process))]
+
+
+def _todo_total(session: Session, branches: list[Any], f: InboxFilter) -> int:
+    return sum(session.scalar(_branch_select([func.count()], cond, f)) or 0 for cond in branches)
+
+
+def todo_count(session: Session, user: User) -> int:
+    """The number of open tasks the user may act on (the 待办 badge), without reading any row."""
+    return _todo_total(session, _todo_branches(session, user), NO_FILTER)
+
+
+def done_tasks(session: Session, user: User, limit: int = 50, offset: int = 0, f: InboxFilter = NO_FILTER) -> Page:
+    """Tasks the user completed, most recent first unless sorted otherwise."""
+    f = inbox.exact_number(session, f)
+    conds = [HumanTask.completed_by == user.id, HumanTask.status == "completed", *inbox.done_task_conditions(f)]
+    base = select(HumanTask).where(*conds)
+    counter = select(func.count()).select_from(HumanTask).where(*conds)
+    if f.needs_case_join:
+        base = base.join(Case, Case.id == HumanTask.case_id).where(*inbox.case_conditions(f, with_org=False))
+        counter = counter.join(Case, Case.id == HumanTask.case_id).where(*inbox.case_conditions(f, with_org=False))
+    order = inbox.ordering(f.sort or inbox.NEWEST, HumanTask.completed_at, HumanTask.id)
+    items = session.scalars(base.order_by(*order).limit(limit).offset(offset)).all()
+    return Page(list(items), session.scalar(counter) or 0, limit, offset)
+
+
+def _case_filter(f: InboxFilter, period_column: Any) -> list[Any]:
+    conds = [*inbox.case_conditions(f), *inbox.period_conditions(period_column, f)]
+    if f.overdue:
+        conds.append(inbox.open_overdue_task_exists())
+    return conds
+
+
+def started_cases(session: Session, user: User, limit: int = 50, offset: int = 0,
+                  f: InboxFilter = NO_FILTER) -> Page:
+    """Cases the user filed, most recent first unless sorted otherwise."""
+    f = inbox.exact_number(session, f)
+    conds = [Case.created_by == user.id, *_case_filter(f, Case.created_at)]
+    order = inbox.ordering(f.sort or inbox.NEWEST, Case.created_at, Case.id)
+    items = session.scalars(select(Case).where(*conds).order_by(*order).limit(limit).offset(offset)).all()
+    total = session.scalar(select(func.count()).select_from(Case).where(*conds)) or 0
+    return Page(list(items), total, limit, offset)
+
+
+def copied_cases(session: Session, user: User, limit: int = 50, offset: int = 0,
+                 f: InboxFilter = NO_FILTER) -> Page:
+    """抄送我的: the copies sent to the user (items are CaseCopy rows), most recent first."""
+    f = inbox.exact_number(session, f)
+    conds = [CaseCopy.user_id == user.id, *_case_filter(f, CaseCopy.created_at)]
+    base = select(CaseCopy).join(Case, Case.id == CaseCopy.case_id).where(*conds)
+    order = inbox.ordering(f.sort or inbox.NEWEST, CaseCopy.created_at, CaseCopy.id)
+    items = session.scalars(base.order_by(*order).limit(limit).offset(offset)).all()
+    total = session.scalar(select(func.count()).select_from(CaseCopy).join(Case, Case.id == CaseCopy.case_id)
+                           .where(*conds)) or 0
+    return Page(list(items), total, limit, offset)
+
+
+@dataclass(frozen=True)
+class TabCounts:
+    todo: int
+    done: int
+    started: int
+    copied_unread: int
+
+
+def tab_counts(session: Session, user: User) -> TabCounts:
+    """The numbers beside the inbox tabs (unfiltered); 抄送我的 counts the copies not yet marked 已阅."""
+    done = select(func.count()).select_from(HumanTask).where(HumanTask.completed_by == user.id,
+                                                               HumanTask.status == "completed")
+    started = select(func.count()).select_from(Case).where(Case.created_by == user.id)
+    unread = select(func.count()).select_from(CaseCopy).where(CaseCopy.user_id == user.id, CaseCopy.read_at.is_(None))
+    return TabCounts(todo_count(session, user), session.scalar(done) or 0,
+                     session.scalar(started) or 0, session.scalar(unread) or 0)
+
+
+def current_tasks(session: Session, cases: list[Case]) -> dict[int, list[HumanTask]]:
+    """The open tasks of each case (the step it is waiting at)."""
+    if not cases:
+        return {}
+    rows = session.scalars(select(HumanTask).where(HumanTask.case_id.in_([c.id for c in cases]),
+                                                   HumanTask.status == "open").order_by(HumanTask.id))
+    result: dict[int, list[HumanTask]] = {c.id: [] for c in cases}
+    for row in rows:
+        result[row.case_id].append(row)
+    return result
+
+
+def get_case(session: Session, user: User, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None or case.org_id not in visible_org_ids(session, user):
+        raise AccessDenied("事项不存在或您无权访问", {"case_id": str(case_id)})
+    return case
+
+
+def get_task(session: Session, user: User, task_id: int) -> HumanTask:
+    task = session.get(HumanTask, task_id)
+    if task is None or task.org_id not in visible_org_ids(session, user):
+        raise AccessDenied("任务不存在或您无权访问", {"task_id": str(task_id)})
+    return task
+
+
+def case_tasks(session: Session, case: Case) -> list[HumanTask]:
+    return list(session.scalars(select(HumanTask).where(HumanTask.case_id == case.id).order_by(HumanTask.id)))
+
+
+def case_history(session: Session, case: Case) -> list[AuditEvent]:
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)))
+
+
+def startable_processes(session: Session, user: User) -> list[tuple[ProcessDefinition, list[Organisation]]]:
+    """Processes the user may file, each with the organisations they may file it for."""
+    result = []
+    for definition in latest_definitions(session):
+        role = definition.properties.get("startRole")
+        orgs = [m.org for m in user.memberships if role is None or m.role == role]
+        orgs = [o for o in orgs if o.kind == "society" and catalogue.may_start(session, definition.key, o.id)]
+        if orgs:
+            result.append((definition, sorted({o.id: o for o in orgs}.values(), key=lambda o: o.code)))
+    return result

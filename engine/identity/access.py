@@ -1,0 +1,69 @@
+"""Who may see and act on what. Every query for cases or tasks is scoped through these helpers."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.db import utcnow
+from engine.runtime.models import HumanTask
+from engine.identity.models import Organisation, User
+from engine.identity.models import ProxyRule
+from engine.roles import is_supervisor_role
+
+
+def visible_org_ids(session: Session, user: User) -> set[int]:
+    """Organisations whose cases ``user`` may see: where they hold a role, and for a role held in the
+    supervising 科协, every society it supervises."""
+    direct = {m.org_id for m in user.memberships}
+    supervised = {m.org_id for m in user.memberships if m.org.kind == "supervisor"}
+    if supervised:
+        children = session.scalars(select(Organisation.id).where(Organisation.parent_id.in_(supervised)))
+        direct.update(children)
+    return direct
+
+
+def task_scope_org_id(org: Organisation, role: str) -> int:
+    """The organisation whose members are offered a task of ``role`` in a case of ``org``."""
+    if is_supervisor_role(role) and org.parent_id is not None:
+        return org.parent_id
+    return org.id
+
+
+def holds(user: User, role: str, org_id: int) -> bool:
+    return any(m.role == role and m.org_id == org_id for m in user.memberships)
+
+
+def can_act_on(user: User, task: HumanTask) -> bool:
+    """Eligible to complete ``task``: the named assignee, or a holder of its role in its scope who is not
+    the case's submitter (nobody approves their own case)."""
+    if task.assignee_id is not None:
+        return task.assignee_id == user.id
+    if task.kind == "review" and task.submitter_id == user.id:
+        return False
+    return holds(user, task.role, task.scope_org_id)
+
+
+def beijing_today() -> date:
+    return (utcnow() + timedelta(hours=8)).date()
+
+
+def principals_of(session: Session, proxy: User, on: date | None = None) -> list[User]:
+    """The people ``proxy`` stands in for today (代理人 rules in force, not cancelled)."""
+    day = on or beijing_today()
+    stmt = select(ProxyRule).where(ProxyRule.proxy_id == proxy.id, ProxyRule.cancelled_at.is_(None),
+                                   ProxyRule.starts_on <= day, ProxyRule.ends_on >= day)
+    return [rule.principal for rule in session.scalars(stmt) if rule.principal.active]
+
+
+def proxy_principal(session: Session, user: User, task: HumanTask) -> User | None:
+    """The person on whose behalf ``user`` may act on ``task`` as their proxy (None when not a proxy for it)."""
+    if task.kind == "review" and task.submitter_id == user.id:
+        return None
+    return next((p for p in principals_of(session, user) if can_act_on(p, task)), None)
+
+
+def may_act(session: Session, user: User, task: HumanTask) -> bool:
+    """May complete ``task`` now: in their own right, or as the proxy of someone who may."""
+    return can_act_on(user, task) or proxy_principal(session, user, task) is not None

@@ -1,0 +1,174 @@
+"""Organisations, users, role memberships, API tokens, passwords and login throttling."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine import journal as audit
+from engine.db import utcnow
+from engine.errors import BadRequest, Conflict, InvalidData, NotFound
+from engine.identity.models import ApiToken, LoginAttempt, Membership, Organisation, User
+from engine.roles import ROLES, RoleScope
+
+PASSWORD_HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+_DUMMY_HASH = PASSWORD_HASHER.hash("not-a-real-password")
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_ADDRESS = 20
+THROTTLE_WINDOW = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 8
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidData("密码太短", {"password": f"密码至少 {MIN_PASSWORD_LENGTH} 位"})
+    return PASSWORD_HASHER.hash(password)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Constant work whether or not the user exists, so timing does not reveal usernames."""
+    try:
+        return PASSWORD_HASHER.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def add_org(session: Session, code: str, name: str, kind: str = "society", parent_code: str | None = None,
+            actor: User | None = None) -> Organisation:
+    code, name = code.strip().upper(), name.strip()
+    if kind not in ("society", "supervisor"):
+        raise BadRequest("组织类型必须是 society 或 supervisor")
+    if not code or not code.replace("-", "").isalnum() or not name:
+        raise BadRequest("组织代码只能由字母、数字和连字符组成，名称不能为空")
+    if session.scalar(select(Organisation).where(Organisation.code == code)):
+        raise Conflict(f"组织代码 {code} 已存在")
+    parent = _parent_for(session, kind, parent_code)
+    org = Organisation(code=code, name=name, kind=kind, parent_id=parent.id if parent else None)
+    session.add(org)
+    session.flush()
+    audit.record(session, "org.created", actor=actor, org_id=org.id, code=code, name=name, kind=kind)
+    return org
+
+
+def _parent_for(session: Session, kind: str, parent_code: str | None) -> Organisation | None:
+    if kind == "supervisor":
+        return None
+    if parent_code:
+        return get_org(session, parent_code)
+    supervisors = session.scalars(select(Organisation).where(Organisation.kind == "supervisor")).all()
+    return supervisors[0] if len(supervisors) == 1 else None
+
+
+def get_org(session: Session, code: str) -> Organisation:
+    org = session.scalar(select(Organisation).where(Organisation.code == code.strip().upper()))
+    if org is None:
+        raise NotFound(f"组织 {code} 不存在")
+    return org
+
+
+def add_user(session: Session, username: str, name: str, password: str, actor: User | None = None) -> User:
+    username = username.strip()
+    if not username or len(username) > 64 or not username.replace("_", "").replace(".", "").isalnum():
+        raise BadRequest("用户名只能由字母、数字、下划线和点组成")
+    if session.scalar(select(User).where(User.username == username)):
+        raise Conflict(f"用户名 {username} 已存在")
+    user = User(username=username, name=name.strip() or username, password_hash=hash_password(password),
+                session_token=secrets.token_hex(16))
+    session.add(user)
+    session.flush()
+    audit.record(session, "user.created", actor=actor, username=username, name=user.name)
+    return user
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在")
+    return user
+
+
+def grant_role(session: Session, username: str, role: str, org_code: str, actor: User | None = None) -> Membership:
+    user, org = get_user(session, username), get_org(session, org_code)
+    if role not in ROLES:
+        raise BadRequest(f"角色 {role} 不存在；可用角色：{', '.join(ROLES)}")
+    scope = ROLES[role].scope
+    if scope is RoleScope.SUPERVISOR and org.kind != "supervisor" or scope is RoleScope.SOCIETY and org.kind != "society":
+        where = "市科协（supervisor）" if scope is RoleScope.SUPERVISOR else "学会（society）"
+        raise BadRequest(f"角色 {role} 只能在{where}中授予")
+    existing = session.scalar(select(Membership).where(
+        Membership.user_id == user.id, Membership.org_id == org.id, Membership.role == role))
+    if existing:
+        return existing
+    membership = Membership(user_id=user.id, org_id=org.id, role=role)
+    session.add(membership)
+    user.session_token = secrets.token_hex(16)
+    session.flush()
+    session.refresh(user, ["memberships"])
+    audit.record(session, "role.granted", actor=actor, org_id=org.id, username=username, role=role)
+    return membership
+
+
+def create_token(session: Session, username: str, actor: User | None = None) -> str:
+    """Create an API token; only its SHA-256 is stored, the plaintext is returned once."""
+    user = get_user(session, username)
+    token = "bgn_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token)))
+    session.flush()
+    audit.record(session, "token.created", actor=actor, username=username)
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked.is_(False)))
+    if row is None:
+        return None
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.active else None
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    error: str | None = None
+    throttled: bool = False
+
+
+def authenticate(session: Session, username: str, password: str, remote_addr: str) -> LoginResult:
+    """Check a password with throttling; record the attempt and an audit event either way."""
+    username = (username or "").strip()[:64]
+    if _is_throttled(session, username, remote_addr):
+        audit.record(session, "login.throttled", actor_name=username or "?", username=username, remote_addr=remote_addr)
+        return LoginResult(None, "登录失败次数过多，请 15 分钟后再试", throttled=True)
+    user = session.scalar(select(User).where(User.username == username)) if username else None
+    ok = verify_password(user, password or "") and user is not None and user.active
+    session.add(LoginAttempt(username=username, remote_addr=remote_addr, success=ok))
+    if not ok:
+        audit.record(session, "login.failed", actor_name=username or "?", username=username, remote_addr=remote_addr)
+        return LoginResult(None, "用户名或密码错误")
+    audit.record(session, "login.succeeded", actor=user, remote_addr=remote_addr)
+    return LoginResult(user)
+
+
+def _is_throttled(session: Session, username: str, remote_addr: str) -> bool:
+    since = utcnow() - THROTTLE_WINDOW
+    failures = select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.success.is_(False), LoginAttempt.attempted_at >= since)
+    by_user = session.scalar(failures.where(LoginAttempt.username == username)) or 0
+    by_addr = session.scalar(failures.where(LoginAttempt.remote_addr == remote_addr)) or 0
+    return by_user >= MAX_FAILURES_PER_USER or by_addr >= MAX_FAILURES_PER_ADDRESS
+
+
+def revoke_sessions(session: Session, user: User) -> None:
+    """Invalidate every browser session of ``user`` (logout, password or role change)."""
+    user.session_token = secrets.token_hex(16)
+    session.flush()

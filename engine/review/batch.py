@@ -1,0 +1,62 @@
+"""批量审批: approve several selected tasks with one opinion. Each approval is its own audited completion in
+its own savepoint, so one task that cannot be approved (stale, not eligible, a form to fill, a political
+pre-review step) does not block the rest."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine import journal as audit
+from engine.cases import operations as cases
+from engine.errors import BaguanError, Conflict, InvalidData
+from engine.identity.models import User
+from engine.cases.queries import get_task
+from engine.review.case_ops import political_step
+
+MAX_BATCH = 100
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    task_id: int
+    ok: bool
+    message: str
+    case_number: str | None = None
+
+
+def clean_ids(task_ids: Any) -> list[int]:
+    if not isinstance(task_ids, list) or not task_ids or not all(type(i) is int and 0 < i < 2**31 for i in task_ids):
+        raise InvalidData("请选择要审批的任务", {"task_ids": "应为任务 id 的非空列表"})
+    ids = list(dict.fromkeys(task_ids))
+    if len(ids) > MAX_BATCH:
+        raise InvalidData("一次选择的任务太多", {"task_ids": f"一次最多批量审批 {MAX_BATCH} 件"})
+    return ids
+
+
+def batch_approve(session: Session, user: User, task_ids: Any, comment: str | None) -> list[BatchResult]:
+    """同意 each selected task with the same opinion; returns one result per task, in the order given."""
+    ids = clean_ids(task_ids)
+    results = [_approve_one(session, user, task_id, comment) for task_id in ids]
+    audit.record(session, "task.batch_completed", actor=user, comment=(comment or "").strip()[:cases.MAX_COMMENT],
+                 approved=[r.task_id for r in results if r.ok], failed=[r.task_id for r in results if not r.ok])
+    return results
+
+
+def _approve_one(session: Session, user: User, task_id: int, comment: str | None) -> BatchResult:
+    savepoint = session.begin_nested()
+    number = None
+    try:
+        row = get_task(session, user, task_id)
+        number = row.case.number
+        if political_step(row.case, row.bpmn_id):
+            raise Conflict("政治把关步骤不能批量审批，请逐件办理")
+        cases.complete_task(session, user, task_id, cases.APPROVE, comment, {})
+    except BaguanError as error:
+        savepoint.rollback()
+        fields = getattr(error, "fields", None) or {}
+        detail = "；".join(f"{v}" for v in list(fields.values())[:3])
+        return BatchResult(task_id, False, error.message + (f"（{detail}）" if detail else ""), number)
+    savepoint.commit()
+    return BatchResult(task_id, True, "已同意", number)

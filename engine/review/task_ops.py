@@ -1,0 +1,212 @@
+"""Task-level reviewer operations: 转办, 委派 (and its reply), 加签 before or after the step, 减签.
+
+They move who holds an open task (its ``assignee_id``); the workflow itself moves only when the person
+who finally holds the step decides. Each operation appends its audit event in the caller's transaction.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import journal as audit
+from engine.cases import operations as cases
+from engine.identity.access import can_act_on, holds, proxy_principal, visible_org_ids
+from engine.db import utcnow
+from engine.errors import Conflict, InvalidData, PermissionDenied
+from engine.runtime.models import HumanTask
+from engine.identity.models import User
+from engine.review.models import TaskDelegation, TaskSigner
+from engine.cases.notify import notify
+from engine.roles import role_label
+
+MAX_NOTE = 500
+BEFORE, AFTER = "before", "after"
+
+
+def _note(text: str | None, required: bool, what: str) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise InvalidData(f"请填写{what}", {"comment": f"{what}为必填"})
+    if len(text) > MAX_NOTE or "\x00" in text:
+        raise InvalidData(f"{what}无效", {"comment": f"{what}不能超过 {MAX_NOTE} 字"})
+    return text
+
+
+def _held_task(session: Session, user: User, task_id: int) -> tuple[HumanTask, dict[str, Any]]:
+    """Lock the case and return the open review task ``user`` may act on now, with whom they act for."""
+    row = cases._task_for_update(session, user, task_id)
+    if row.kind != "review":
+        raise Conflict("起草步骤不能转办、委派或加签")
+    principal = None if can_act_on(user, row) else proxy_principal(session, user, row)
+    return row, ({"on_behalf_of_id": principal.id, "on_behalf_of_name": principal.name} if principal else {})
+
+
+def _person(session: Session, row: HumanTask, username: str, user: User) -> User:
+    target = session.scalar(select(User).where(User.username == (username or "").strip()))
+    if target is None or not target.active or row.org_id not in visible_org_ids(session, target):
+        raise InvalidData("人员无效", {"user": "该用户不存在或无权查看此事项"})
+    if target.id in (user.id, row.submitter_id):
+        raise InvalidData("人员无效", {"user": "不能选择自己或本事项的发起人"})
+    return target
+
+
+def open_delegation(session: Session, row: HumanTask) -> TaskDelegation | None:
+    return session.scalar(select(TaskDelegation).where(
+        TaskDelegation.task_id == row.id, TaskDelegation.kind == "delegate", TaskDelegation.resolved_at.is_(None)))
+
+
+def active_signer(session: Session, row: HumanTask) -> TaskSigner | None:
+    return session.scalar(select(TaskSigner).where(TaskSigner.task_id == row.id, TaskSigner.status == "active"))
+
+
+def _check_free(session: Session, row: HumanTask) -> None:
+    if open_delegation(session, row) is not None:
+        raise Conflict("此任务已委派，待被委派人回复意见后才能继续操作")
+    if active_signer(session, row) is not None:
+        raise Conflict("此任务正由加签人处理，请待其处理后再操作")
+
+
+def _record(session: Session, action: str, user: User, row: HumanTask, target: User | None, note: str,
+            **extra: Any) -> None:
+    audit.record(session, action, actor=user, org_id=row.org_id, case_id=row.case_id, task_id=row.id,
+                 step=row.bpmn_id, step_name=row.name, role=row.role, comment=note,
+                 to_id=target.id if target else None, to_name=target.name if target else None, **extra)
+
+
+def transfer_task(session: Session, user: User, task_id: int, username: str, note: str | None = None) -> HumanTask:
+    """转办: hand the task to another holder of its role, who then decides in the user's place."""
+    row, acting_for = _held_task(session, user, task_id)
+    _check_free(session, row)
+    target = _person(session, row, username, user)
+    if not holds(target, row.role, row.scope_org_id):
+        raise InvalidData("人员无效", {"user": f"只能转办给本步骤的{role_label(row.role)}"})
+    text = _note(note, False, "转办说明")
+    session.add(TaskDelegation(task_id=row.id, kind="transfer", owner_id=user.id, delegate_id=target.id,
+                               reason=text or None, resolved_at=utcnow()))
+    row.assignee_id = target.id
+    _record(session, "task.transferred", user, row, target, text, **acting_for)
+    notify(session, target.id, "transferred", f"{user.name}将“{row.name}”转办给您：{row.case.title}", case=row.case)
+    session.flush()
+    return row
+
+
+def delegate_task(session: Session, user: User, task_id: int, username: str, note: str | None = None) -> HumanTask:
+    """委派: ask someone for an opinion; the task comes back to the user, who still decides."""
+    row, acting_for = _held_task(session, user, task_id)
+    _check_free(session, row)
+    target = _person(session, row, username, user)
+    text = _note(note, False, "委派说明")
+    session.add(TaskDelegation(task_id=row.id, kind="delegate", owner_id=user.id, delegate_id=target.id,
+                               reason=text or None))
+    row.assignee_id = target.id
+    _record(session, "task.delegated", user, row, target, text, **acting_for)
+    notify(session, target.id, "delegated", f"{user.name}委派您对“{row.name}”提出意见：{row.case.title}",
+           case=row.case)
+    session.flush()
+    return row
+
+
+def resolve_delegation(session: Session, user: User, task_id: int, opinion: str | None) -> HumanTask:
+    """The delegate's reply: their opinion is recorded and the task returns to its owner."""
+    row = cases._task_for_update(session, user, task_id)
+    delegation = open_delegation(session, row)
+    if delegation is None or delegation.delegate_id != user.id:
+        raise Conflict("此任务没有委派给您")
+    text = _note(opinion, True, "意见")
+    delegation.resolved_at, delegation.opinion = utcnow(), text
+    row.assignee_id = delegation.owner_id
+    _record(session, "task.delegate_resolved", user, row, delegation.owner, text)
+    notify(session, delegation.owner_id, "delegate_resolved", f"{user.name}已回复委派意见：{row.case.title}",
+           case=row.case)
+    session.flush()
+    return row
+
+
+def add_signer(session: Session, user: User, task_id: int, username: str, position: str,
+               note: str | None = None) -> TaskSigner:
+    """加签: ``before`` — the signer acts first and the task comes back; ``after`` — once the user approves,
+    the signer must approve too before the case moves on."""
+    if position not in (BEFORE, AFTER):
+        raise InvalidData("加签方式无效", {"position": "可选：before（前加签）、after（后加签）"})
+    row, acting_for = _held_task(session, user, task_id)
+    _check_free(session, row)
+    target = _person(session, row, username, user)
+    status = "active" if position == BEFORE else "pending"
+    signer = TaskSigner(task_id=row.id, signer_id=target.id, position=position, added_by=user.id, status=status,
+                        note=_note(note, False, "加签说明") or None)
+    session.add(signer)
+    if position == BEFORE:
+        row.assignee_id = target.id
+        notify(session, target.id, "signer", f"{user.name}加签，请您先处理“{row.name}”：{row.case.title}",
+               case=row.case)
+    _record(session, "task.signer_added", user, row, target, signer.note or "", position=position, **acting_for)
+    session.flush()
+    return signer
+
+
+def remove_signer(session: Session, user: User, signer_id: int) -> TaskSigner:
+    """减签: withdraw an added signer who has not acted yet (only whoever added them may)."""
+    signer = session.get(TaskSigner, signer_id)
+    if signer is None or signer.added_by != user.id:
+        raise PermissionDenied("只有添加该加签人的人可以减签")
+    row = session.get(HumanTask, signer.task_id)
+    assert row is not None
+    cases.lock_case(session, row.case_id)
+    session.refresh(row)
+    session.refresh(signer)
+    if signer.status not in ("active", "pending") or row.status != "open":
+        raise Conflict("加签人已处理或任务已结束，不能减签")
+    if signer.status == "active":
+        row.assignee_id = signer.added_by
+    signer.status, signer.acted_at = "removed", utcnow()
+    _record(session, "task.signer_removed", user, row, signer.signer, "", position=signer.position)
+    session.flush()
+    return signer
+
+
+def pending_signers(session: Session, row: HumanTask) -> list[TaskSigner]:
+    return list(session.scalars(select(TaskSigner).where(TaskSigner.task_id == row.id,
+                                                         TaskSigner.status.in_(("active", "pending")))
+                                .order_by(TaskSigner.id)))
+
+
+def _intercept(session: Session, row: HumanTask, user: User, decision: str, comment: str,
+               data: dict[str, Any]) -> bool:
+    """委派 and 加签 inside complete_task: a delegate only replies; a before-signer's 同意 hands the task back;
+    an owner's 同意 with an after-signer pending passes the task on instead of moving the case."""
+    delegation = open_delegation(session, row)
+    if delegation is not None:
+        raise PermissionDenied("委派的任务由委派人作出决定，您只能回复意见")
+    signers = pending_signers(session, row)
+    active = next((s for s in signers if s.status == "active"), None)
+    if active is not None and active.position == BEFORE and decision == cases.APPROVE:
+        return _sign(session, row, user, active, comment, data, active.added_by)
+    if active is not None and decision == cases.APPROVE:
+        active.status, active.acted_at = "done", utcnow()
+    waiting = next((s for s in signers if s.status == "pending"), None)
+    if waiting is not None and decision == cases.APPROVE:
+        waiting.status = "active"
+        return _sign(session, row, user, None, comment, data, waiting.signer_id)
+    for signer in signers:
+        if signer.status in ("active", "pending"):
+            signer.status = "closed"
+    return False
+
+
+def _sign(session: Session, row: HumanTask, user: User, signer: TaskSigner | None, comment: str,
+          data: dict[str, Any], next_holder: int) -> bool:
+    """Record an approval that does not move the case yet, and hand the task to ``next_holder``."""
+    if signer is not None:
+        signer.status, signer.acted_at = "done", utcnow()
+    row.assignee_id = next_holder
+    holder = session.get(User, next_holder)
+    audit.record(session, "task.signed", actor=user, org_id=row.org_id, case_id=row.case_id, task_id=row.id,
+                 step=row.bpmn_id, step_name=row.name, role=row.role, decision=cases.APPROVE, comment=comment,
+                 data=data, to_id=next_holder, to_name=holder.name if holder else None)
+    notify(session, next_holder, "signer", f"{user.name}已签署“{row.name}”，请您处理：{row.case.title}", case=row.case)
+    return True
+
+
+cases.INTERCEPTORS.append(_intercept)

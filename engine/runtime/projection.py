@@ -1,0 +1,105 @@
+"""Keeping the human_task table in step with the READY human tasks of a workflow."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.library import hooks as library
+from engine.library import multisign as multisign
+from engine.identity.access import task_scope_org_id
+from engine.db import utcnow
+from engine.runtime.models import Case, HumanTask
+from engine.cases.notify import eligible_users, notify
+from engine.roles import resolve_role
+from engine.workdays import add_working_days
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    bpmn_id: str
+    name: str
+    role: str
+    kind: str
+    form_key: str | None
+    due_days: int | None
+    political: bool = False
+
+
+def effective_lane(task: Task) -> str | None:
+    """A task inside a called process takes the lane of the call activity that started it."""
+    while task.task_spec.lane is None and task.workflow.parent_task_id is not None:
+        task = task.workflow.top_workflow.get_task_from_id(task.workflow.parent_task_id)
+    return task.task_spec.lane
+
+
+def step_info(task: Task) -> StepInfo:
+    spec: Any = task.task_spec
+    props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+    role = resolve_role(effective_lane(task))
+    due = props.get("dueDays")
+    return StepInfo(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, role.code if role else "admin",
+                    props.get("kind", "review"), props.get("formKey"),
+                    int(due) if due is not None and str(due).isdigit() else None,
+                    str(props.get("political", "")).lower() == "true")
+
+
+def step_properties(spec: Any, subprocess_specs: dict[str, Any], bpmn_id: str) -> dict[str, str]:
+    """The ``spiffworkflow:properties`` of the task spec ``bpmn_id`` in a process or its called processes."""
+    for each in (spec, *subprocess_specs.values()):
+        for task_spec in each.task_specs.values():
+            if getattr(task_spec, "bpmn_id", None) == bpmn_id:
+                return dict((getattr(task_spec, "extensions", None) or {}).get("properties", {}))
+    return {}
+
+
+def is_political(spec: Any, subprocess_specs: dict[str, Any], bpmn_id: str) -> bool:
+    """A political pre-review step (user-task property ``political=true``): never skipped, never batched."""
+    return str(step_properties(spec, subprocess_specs, bpmn_id).get("political", "")).lower() == "true"
+
+
+def ready_human_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    return list(workflow.get_tasks(state=TaskState.READY, manual=True))
+
+
+def sync_human_tasks(session: Session, case: Case, workflow: BpmnWorkflow) -> list[HumanTask]:
+    """Cancel rows whose Spiff task is no longer READY; add a row for each newly READY task."""
+    ready = {str(t.id): t for t in ready_human_tasks(workflow)}
+    open_rows = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.status == "open")).all()
+    now = utcnow()
+    for row in open_rows:
+        if row.spiff_task_id not in ready:
+            row.status, row.completed_at = "cancelled", now
+    known = {row.spiff_task_id for row in open_rows if row.status == "open"}
+    created = [_new_row(case, task, now) for key, task in ready.items() if key not in known]
+    session.add_all(created)
+    session.flush()
+    library.after_sync(session, case, workflow, created)
+    multisign.assign_instances(session, created, ready)
+    session.flush()
+    _announce(session, case, created)
+    return created
+
+
+def _announce(session: Session, case: Case, created: list[HumanTask]) -> None:
+    """Tell everyone who may act on a new review step (in-app, and by e-mail when configured)."""
+    for row in created:
+        if row.kind == "review":
+            for person in eligible_users(session, row):
+                notify(session, person.id, "task", f"新待办：{row.name}（{case.number} {case.title}）", case=case)
+
+
+def _new_row(case: Case, task: Task, now: Any) -> HumanTask:
+    info = step_info(task)
+    return HumanTask(
+        case_id=case.id, org_id=case.org_id, scope_org_id=task_scope_org_id(case.org, info.role),
+        submitter_id=case.created_by, assignee_id=case.created_by if info.kind == "draft" else None,
+        role=info.role, spiff_task_id=str(task.id), bpmn_id=info.bpmn_id, name=info.name, kind=info.kind,
+        form_key=info.form_key, status="open", created_at=now,
+        due_at=add_working_days(now, info.due_days) if info.due_days else None,
+    )
