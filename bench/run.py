@@ -15,6 +15,8 @@ from typing import Callable
 
 from sqlalchemy import text
 
+import engine.models  # noqa: F401  (every table on Base.metadata)
+from engine.bootstrap import start as start_engine
 from engine.db import Base, make_engine, make_session_factory
 
 from .engine_cost import measure_bare_spiff, measure_baguan_complete
@@ -70,6 +72,7 @@ def run(kind: str, iterations: int, tasks: int, societies: int, workdir: Path) -
 
 
 def main() -> None:
+    start_engine()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--iterations", type=int, default=200)

@@ -19,6 +19,18 @@ class NotFound(BaguanError):
     code = "not_found"
 
 
+class AccessDenied(NotFound):
+    """Answers like NotFound, but the web layer records the attempt in the audit trail.
+
+    ``detail`` goes to the audit event only; the client sees the message (and ``fields`` if given).
+    """
+
+    def __init__(self, message: str, detail: dict[str, str] | None = None,
+                 fields: dict[str, str] | None = None) -> None:
+        super().__init__(message, fields)
+        self.detail = detail or {}
+
+
 class PermissionDenied(BaguanError):
     """The caller may see the object but may not perform this operation on it."""
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Protocol
 
 
 class RoleScope(str, Enum):
@@ -54,3 +55,15 @@ def is_supervisor_role(code: str) -> bool:
     """Tasks for these roles are offered to holders in the supervising 科协, not in the society."""
     role = ROLES.get(code)
     return role is not None and role.scope is RoleScope.SUPERVISOR
+
+
+class ScopedOrganisation(Protocol):
+    id: int
+    parent_id: int | None
+
+
+def task_scope_org_id(org: ScopedOrganisation, role: str) -> int:
+    """The organisation whose members are offered a task of ``role`` in a case of ``org``."""
+    if is_supervisor_role(role) and org.parent_id is not None:
+        return org.parent_id
+    return org.id

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.runtime import deploy as deployment
 from engine.identity import accounts as identity
 from engine.journal import install_pg_guards
+from engine.bootstrap import start as start_engine
 from engine.db import Base, make_engine, make_session_factory
 import engine.models  # noqa: F401  (every table on Base.metadata)
 from engine.identity.models import Membership, Organisation, User
@@ -50,6 +51,7 @@ _pg_runs = {"count": 0}
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    start_engine()
     if REQUIRE_PG and PG_PROBLEM:
         raise pytest.UsageError(f"PostgreSQL is required (BAGUAN_TEST_REQUIRE_PG) but not reachable: {PG_PROBLEM}")
 

@@ -5,12 +5,15 @@ from typing import Any, Mapping
 
 from flask import Flask, Response
 
+from engine.bootstrap import start as start_engine
+
 from .config import load_config
 from .errors import register_error_handlers
 from .extensions import csrf, init_database, login_manager
 
 
 def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Flask:
+    start_engine()
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(load_config(environ, overrides))
     init_database(app)

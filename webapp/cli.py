@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from engine import journal as audit
+from engine.bootstrap import start as start_engine
 from engine.audit import checkpoints as checkpoints
 from engine.runtime import deploy as deployment
 from engine.identity import accounts as identity
@@ -93,7 +94,7 @@ def _domain_message(exc: BaguanError) -> str:
 
 @click.group(help="把关 Baguan：学会重大事项审批工作流")
 def cli() -> None:
-    pass
+    start_engine()
 
 
 @cli.command("init-db")

@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import journal as audit
-from engine.cases.operations import AccessDenied
+from engine.errors import AccessDenied
 from engine.errors import InvalidData
 from engine.journal import AuditEvent
 from engine.runtime.models import Case

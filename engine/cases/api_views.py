@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.identity.access import visible_org_ids
-from engine.cases.operations import AccessDenied
+from engine.errors import AccessDenied
 from engine.runtime.deploy import latest_definition, specs_for
 from engine.errors import NotFound
 from engine.runtime.models import Case, HumanTask, ProcessDefinition

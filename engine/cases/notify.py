@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.vocabulary import TaskKind
 from engine.db import utcnow
 from engine.runtime.models import Case, HumanTask
 from engine.identity.models import Membership, User
@@ -52,3 +53,12 @@ def mark_all_read(session: Session, user: User) -> int:
         row.read_at = now
     session.flush()
     return len(rows)
+
+
+def announce_new_tasks(session: Session, case: Case, workflow: object, created: list[HumanTask],
+                       ready: object) -> None:
+    """Tell everyone who may act on a new review step (in-app, and by e-mail when configured)."""
+    for row in created:
+        if row.kind == TaskKind.REVIEW:
+            for person in eligible_users(session, row):
+                notify(session, person.id, "task", f"新待办：{row.name}（{case.number} {case.title}）", case=case)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from engine.library import catalogue as catalogue
 from engine.cases import inbox as inbox
 from engine.identity.access import principals_of, visible_org_ids
-from engine.cases.operations import AccessDenied
+from engine.errors import AccessDenied
 from engine.runtime.deploy import latest_definitions
 from engine.cases.inbox import NO_FILTER, InboxFilter
 from engine.journal import AuditEvent

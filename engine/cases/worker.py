@@ -16,16 +16,16 @@ from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, sessionmaker, undefer
+from sqlalchemy.orm import Session, sessionmaker
 
 from engine import journal as audit
-from engine.cases import operations as cases
+from engine.cases.operations import complete_by_timeout
 from engine.library.hooks import data_defaults
 from engine.db import utcnow
-from engine.runtime.models import Case, HumanTask
+from engine.runtime.cycle import lock_case
+from engine.runtime.models import HumanTask
 from engine.identity.models import Membership, User
 from engine.library.models import Timer
-from engine.runtime.projection import sync_human_tasks
 from engine.roles import role_label
 from engine.library.timers import ESCALATE, REMIND, TIMEOUT
 
@@ -62,7 +62,7 @@ def _fire_next(session: Session, now: datetime, name: str) -> Fired | None:
                            .order_by(Timer.due_at, Timer.id).limit(1).with_for_update(skip_locked=True))
     if timer is None:
         return None
-    session.execute(select(Case.id).where(Case.id == timer.case_id).with_for_update())
+    lock_case(session, timer.case_id)
     row = session.get(HumanTask, timer.task_id, populate_existing=True)
     assert row is not None
     if row.status != "open":
@@ -93,21 +93,8 @@ def _escalate(session: Session, row: HumanTask, now: datetime) -> str:
 
 def _time_out(session: Session, row: HumanTask, now: datetime) -> str:
     """A 报备 or 公示 period ran out with no objection: the step completes as 同意, by the system."""
-    case = session.execute(select(Case).where(Case.id == row.case_id).with_for_update(of=Case)
-                           .options(undefer(Case.state), joinedload(Case.definition))
-                           .execution_options(populate_existing=True)).scalar_one()
-    policy = ((case.definition.properties or {}).get("steps") or {}).get(row.bpmn_id) or {}
-    data = data_defaults({"dataDefaults": policy.get("timeoutData")})
-    workflow = cases.load_workflow(case)
-    cases._run_task(workflow, cases._ready_spiff_task(workflow, row), data)
-    row.status, row.decision, row.comment = "completed", "approve", TIMEOUT_COMMENT
-    row.completed_at, row.submitted = now, data
-    audit.record(session, "task.completed", actor_name="系统（期满自动）", org_id=case.org_id, case_id=case.id,
-                 task_id=row.id, step=row.bpmn_id, step_name=row.name, role=row.role, decision="approve",
-                 comment=TIMEOUT_COMMENT, changed={}, automatic=True)
-    sync_human_tasks(session, case, workflow)
-    case.data = {**case.data, **data}
-    cases._save(session, case, workflow)
+    policy = ((row.case.definition.properties or {}).get("steps") or {}).get(row.bpmn_id) or {}
+    complete_by_timeout(session, row, data_defaults({"dataDefaults": policy.get("timeoutData")}), TIMEOUT_COMMENT, now)
     return "期满视为同意"
 
 

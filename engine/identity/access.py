@@ -24,13 +24,6 @@ def visible_org_ids(session: Session, user: User) -> set[int]:
     return direct
 
 
-def task_scope_org_id(org: Organisation, role: str) -> int:
-    """The organisation whose members are offered a task of ``role`` in a case of ``org``."""
-    if is_supervisor_role(role) and org.parent_id is not None:
-        return org.parent_id
-    return org.id
-
-
 def holds(user: User, role: str, org_id: int) -> bool:
     return any(m.role == role and m.org_id == org_id for m in user.memberships)
 

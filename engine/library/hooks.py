@@ -5,13 +5,14 @@ import json
 from typing import Any, Iterable
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.task import Task
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.library import guards as guards
-from engine.library import meetings as meetings
-from engine.library import rules as rules
-from engine.library import timers as timers
+from engine.library import guards
+from engine.library import meetings
+from engine.library import rules
+from engine.library import multisign, timers
 from engine.errors import Conflict, InvalidData, PermissionDenied
 from engine.runtime.models import Case, HumanTask, ProcessDefinition
 from engine.identity.models import Organisation, User
@@ -33,10 +34,13 @@ def deploy_properties(task_specs: Iterable[Any], problems: list[Any]) -> dict[st
     return found
 
 
-def after_sync(session: Session, case: Case, workflow: BpmnWorkflow, created: list[HumanTask]) -> None:
-    """After the task projection changed: due dates and timers of new steps, decisions taken."""
+def tasks_opened(session: Session, case: Case, workflow: BpmnWorkflow, created: list[HumanTask],
+                 ready: dict[str, Task]) -> None:
+    """After the task projection changed: due dates and timers of new steps, decisions taken, and each new
+    会签 instance given to its signer."""
     timers.schedule(session, case, created)
     rules.record_decisions(session, case, workflow)
+    multisign.assign_instances(session, created, ready)
 
 
 def before_submit(session: Session, definition: ProcessDefinition, org: Organisation, data: dict[str, Any],

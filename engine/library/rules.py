@@ -48,6 +48,15 @@ def table_fingerprints(task_specs: Iterable[Any]) -> dict[str, str]:
     return {table_id: fingerprint(table) for table_id, table in tables_in(task_specs).items()}
 
 
+def prepare_sources(session: Session, bpmn: list[SourceFile],
+                    dmn: list[SourceFile]) -> tuple[list[SourceFile], list[SourceFile]]:
+    """Before compiling: a changed table recompiles the processes that use it; tables a diagram uses but the
+    upload lacks come from their stored versions."""
+    if dmn:
+        bpmn = with_dependents(session, bpmn, dmn)
+    return bpmn, dmn + stored_tables_missing(session, bpmn, dmn)
+
+
 def store_tables(session: Session, processes: Iterable[Any], dmn: list[SourceFile], actor: User | None) -> None:
     """A new numbered version of every decision table whose content changed."""
     sources = _sources_by_table(dmn)

@@ -21,7 +21,9 @@ from engine.journal import AuditEvent
 from engine.runtime.models import Case, HumanTask
 from engine.identity.models import User
 from engine.cases.models import CaseCopy
-from engine.runtime.projection import is_political, step_info, sync_human_tasks
+from engine.runtime.cycle import CaseRun, load_workflow, lock_case, read_workflow
+from engine.runtime.projection import is_political, step_info
+from engine.vocabulary import AuditAction, CaseStatus, TaskStatus
 from engine.cases.queries import get_case, get_task
 
 MAX_REASON = 500
@@ -42,7 +44,7 @@ def return_options(session: Session, user: User, task_id: int) -> list[ReturnOpt
     row = get_task(session, user, task_id)
     if row.status != "open" or row.kind != "review" or not may_act(session, user, row):
         return []
-    workflow = cases.load_workflow(row.case)
+    workflow = read_workflow(row.case)
     current = next((t for t in workflow.get_tasks(manual=True) if str(t.id) == row.spiff_task_id), None)
     if current is None:
         return []
@@ -63,7 +65,7 @@ def _running_case_of_submitter(session: Session, user: User, case_id: int, actio
     case = get_case(session, user, case_id)
     if case.created_by != user.id:
         raise PermissionDenied(f"只有发起人可以{action}")
-    case = cases.lock_case(session, case.id)
+    case = lock_case(session, case.id)
     if case.status != "running":
         raise Conflict(f"事项已结束，不能{action}")
     return case
@@ -88,14 +90,11 @@ def recall_case(session: Session, user: User, case_id: int, reason: str | None =
     case = _running_case_of_submitter(session, user, case_id, "撤回")
     if not can_recall(_tasks(session, case)):
         raise Conflict("审核人已处理过此事项，不能撤回；如需终止，请撤销")
-    workflow = cases.load_workflow(case)
-    waiting = next(t for t in _tasks(session, case) if t.status == "open")
-    workflow.reset_from_task_id(cases.return_target(workflow, cases.ready_task_of(workflow, waiting), None).id)
-    cases.run_engine(workflow)
-    audit.record(session, "case.recalled", actor=user, org_id=case.org_id, case_id=case.id,
-                 number=case.number, comment=(reason or "").strip()[:MAX_REASON])
-    sync_human_tasks(session, case, workflow)
-    cases.save_workflow(session, case, workflow)
+    waiting = next(t for t in _tasks(session, case) if t.status == TaskStatus.OPEN)
+    with CaseRun(session, case, load_workflow(case)) as run:
+        run.reset_to(cases.return_target(run.workflow, run.ready_task(waiting), None))
+        run.record(AuditAction.CASE_RECALLED, actor=user, number=case.number,
+                   comment=(reason or "").strip()[:MAX_REASON])
     return case
 
 
@@ -103,13 +102,10 @@ def withdraw_case(session: Session, user: User, case_id: int, reason: str | None
     """撤销: the submitter ends the whole case (status withdrawn) with a reason."""
     reason_text = _reason(reason, "撤销理由")
     case = _running_case_of_submitter(session, user, case_id, "撤销")
-    workflow = cases.load_workflow(case)
-    workflow.cancel()
-    case.status, case.finished_at = "withdrawn", utcnow()
-    audit.record(session, "case.withdrawn", actor=user, org_id=case.org_id, case_id=case.id,
-                 number=case.number, comment=reason_text)
-    sync_human_tasks(session, case, workflow)
-    cases.save_workflow(session, case, workflow)
+    with CaseRun(session, case, load_workflow(case)) as run:
+        run.cancel(CaseStatus.WITHDRAWN)
+        case.finished_at = utcnow()
+        run.record(AuditAction.CASE_WITHDRAWN, actor=user, number=case.number, comment=reason_text)
     return case
 
 
@@ -163,7 +159,7 @@ def urge_case(session: Session, user: User, case_id: int, message: str | None = 
     case = get_case(session, user, case_id)
     if case.created_by != user.id and not any(holds(user, "admin", o) for o in (case.org_id, case.org.parent_id)):
         raise PermissionDenied("只有发起人或管理员可以催办")
-    case = cases.lock_case(session, case.id)
+    case = lock_case(session, case.id)
     if case.status != "running":
         raise Conflict("事项已结束，无需催办")
     last = session.scalar(select(AuditEvent.occurred_at).where(AuditEvent.case_id == case.id,

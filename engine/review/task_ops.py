@@ -36,7 +36,7 @@ def _note(text: str | None, required: bool, what: str) -> str:
 
 def _held_task(session: Session, user: User, task_id: int) -> tuple[HumanTask, dict[str, Any]]:
     """Lock the case and return the open review task ``user`` may act on now, with whom they act for."""
-    row = cases._task_for_update(session, user, task_id)
+    row = cases.task_for_update(session, user, task_id)
     if row.kind != "review":
         raise Conflict("起草步骤不能转办、委派或加签")
     principal = None if can_act_on(user, row) else proxy_principal(session, user, row)
@@ -110,7 +110,7 @@ def delegate_task(session: Session, user: User, task_id: int, username: str, not
 
 def resolve_delegation(session: Session, user: User, task_id: int, opinion: str | None) -> HumanTask:
     """The delegate's reply: their opinion is recorded and the task returns to its owner."""
-    row = cases._task_for_update(session, user, task_id)
+    row = cases.task_for_update(session, user, task_id)
     delegation = open_delegation(session, row)
     if delegation is None or delegation.delegate_id != user.id:
         raise Conflict("此任务没有委派给您")
@@ -172,7 +172,7 @@ def pending_signers(session: Session, row: HumanTask) -> list[TaskSigner]:
                                 .order_by(TaskSigner.id)))
 
 
-def _intercept(session: Session, row: HumanTask, user: User, decision: str, comment: str,
+def signer_interceptor(session: Session, row: HumanTask, user: User, decision: str, comment: str,
                data: dict[str, Any]) -> bool:
     """委派 and 加签 inside complete_task: a delegate only replies; a before-signer's 同意 hands the task back;
     an owner's 同意 with an after-signer pending passes the task on instead of moving the case."""
@@ -208,5 +208,3 @@ def _sign(session: Session, row: HumanTask, user: User, signer: TaskSigner | Non
     notify(session, next_holder, "signer", f"{user.name}已签署“{row.name}”，请您处理：{row.case.title}", case=row.case)
     return True
 
-
-cases.INTERCEPTORS.append(_intercept)

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 import forms as form_lib
 
 from engine import journal as audit
-from engine.library import rules as rules
 from engine.errors import DeployRejected, NotFound
 from engine.runtime.models import ProcessDefinition
 from engine.identity.models import User
+from engine.runtime.extensions import installed
 from engine.runtime.serialization import dump_specs, load_specs
 from engine.runtime.specs import CompiledProcess, SourceFile, compile_bundle
 
@@ -61,11 +61,11 @@ def deploy(session: Session, bpmn: list[SourceFile], dmn: list[SourceFile], form
            comment: str | None = None) -> list[DeployResult]:
     """Compile and store every process; a new version only when its content changed (``comment``: why)."""
     available = {**(fallback_forms or {}), **forms}
-    if dmn:
-        bpmn = rules.with_dependents(session, bpmn, dmn)
-    dmn = dmn + rules.stored_tables_missing(session, bpmn, dmn)
+    for prepare in installed().before_compile:
+        bpmn, dmn = prepare(session, bpmn, dmn)
     compiled = compile_bundle(bpmn, dmn, available)
-    rules.store_tables(session, compiled, dmn, actor)
+    for store in installed().after_compile:
+        store(session, compiled, dmn, actor)
     return [_store(session, process, actor, comment) for process in compiled]
 
 

@@ -10,12 +10,10 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.library import hooks as library
-from engine.library import multisign as multisign
-from engine.identity.access import task_scope_org_id
+from engine.roles import task_scope_org_id
 from engine.db import utcnow
+from engine.runtime.extensions import installed
 from engine.runtime.models import Case, HumanTask
-from engine.cases.notify import eligible_users, notify
 from engine.roles import resolve_role
 from engine.workdays import add_working_days
 
@@ -79,19 +77,10 @@ def sync_human_tasks(session: Session, case: Case, workflow: BpmnWorkflow) -> li
     created = [_new_row(case, task, now) for key, task in ready.items() if key not in known]
     session.add_all(created)
     session.flush()
-    library.after_sync(session, case, workflow, created)
-    multisign.assign_instances(session, created, ready)
-    session.flush()
-    _announce(session, case, created)
+    for opened in installed().tasks_opened:
+        opened(session, case, workflow, created, ready)
+        session.flush()
     return created
-
-
-def _announce(session: Session, case: Case, created: list[HumanTask]) -> None:
-    """Tell everyone who may act on a new review step (in-app, and by e-mail when configured)."""
-    for row in created:
-        if row.kind == "review":
-            for person in eligible_users(session, row):
-                notify(session, person.id, "task", f"新待办：{row.name}（{case.number} {case.title}）", case=case)
 
 
 def _new_row(case: Case, task: Task, now: Any) -> HumanTask:

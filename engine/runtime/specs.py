@@ -24,6 +24,7 @@ from engine.runtime.bpmn_checks import Problem, graph_problems, unsupported_elem
 from engine.errors import DeployRejected, SandboxViolation
 from engine.roles import resolve_role
 from engine.runtime.sandbox import SAFE_SCRIPT_ENGINE, check_expression, check_script
+from engine.runtime.extensions import installed
 from engine.runtime.xmlsafe import parse_untrusted_xml
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -127,8 +128,9 @@ def _compile_process(parser: SpiffBpmnParser, process_id: str, trees: dict[str, 
         problems.extend(check_task_specs(each))
     user_tasks = [info for each in all_specs for info in _user_tasks(each, problems)]
     used_forms = _collect_forms(process_id, user_tasks, forms, problems)
-    from engine.library.hooks import deploy_properties  # the library imports this module
-    library_properties = deploy_properties([t for each in all_specs for t in each.task_specs.values()], problems)
+    library_properties: dict[str, Any] = {}
+    for checks in installed().step_properties:
+        library_properties.update(checks([t for each in all_specs for t in each.task_specs.values()], problems))
     if len(problems) == before:
         problems.extend(_instantiation_problems(process_id, spec, subprocess_specs))
     problems.extend(graph_problems(tree, process_id))

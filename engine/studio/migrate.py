@@ -15,13 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import journal as audit
-from engine.identity.access import task_scope_org_id
-from engine.cases.operations import _run_engine, _save, load_workflow, lock_case
+from engine.runtime.cycle import CaseRun, load_workflow, lock_case, read_workflow
 from engine.runtime.deploy import specs_for
 from engine.errors import Conflict, NotFound
 from engine.runtime.models import Case, HumanTask, ProcessDefinition
 from engine.identity.models import User
-from engine.runtime.projection import ready_human_tasks, step_info, sync_human_tasks
+from engine.roles import task_scope_org_id
+from engine.runtime.projection import ready_human_tasks, step_info
+from engine.vocabulary import AuditAction
 from engine.runtime.serialization import REGISTRY
 from engine.studio.versions import get_version
 from engine.workdays import add_working_days
@@ -58,7 +59,7 @@ def preview(session: Session, key: str, version: int) -> list[MigrationCheck]:
         Case.process_key == key, Case.status == "running", ProcessDefinition.version < version).order_by(Case.id))
     checks = []
     for case in rows:
-        reason, _ = _unsafe_reason(load_workflow(case), target)
+        reason, _ = _unsafe_reason(read_workflow(case), target)
         checks.append(MigrationCheck(case.id, case.number, case.title, case.definition.version, not reason,
                                      reason or "可以安全迁移"))
     return checks
@@ -82,12 +83,13 @@ def migrate_case(session: Session, actor: User, case_id: int, version: int, key:
     spec, subprocess_specs = specs_for(target)
     migrate_workflow(top, workflow, spec)
     workflow.subprocess_specs = dict(subprocess_specs)
-    _run_engine(workflow)
-    case.definition_id, case.definition = target.id, target
-    _refresh_open_tasks(session, case, workflow)
-    audit.record(session, "case.migrated", actor=actor, org_id=case.org_id, case_id=case.id, number=case.number,
-                 process=case.process_key, from_version=from_version, to_version=version)
-    _save(session, case, workflow)
+    with CaseRun(session, case, workflow) as run:
+        run.run()
+        case.definition_id, case.definition = target.id, target
+        _refresh_open_tasks(session, case, workflow)
+        run.project()
+        run.record(AuditAction.CASE_MIGRATED, actor=actor, number=case.number, process=case.process_key,
+                   from_version=from_version, to_version=version)
     return case
 
 
@@ -102,17 +104,3 @@ def _refresh_open_tasks(session: Session, case: Case, workflow: BpmnWorkflow) ->
         row.name, row.role, row.kind, row.form_key, row.bpmn_id = info.name, info.role, info.kind, info.form_key, info.bpmn_id
         row.scope_org_id = task_scope_org_id(case.org, info.role)
         row.due_at = add_working_days(row.created_at, info.due_days) if info.due_days else None
-    sync_human_tasks(session, case, workflow)
-
-
-def migrate_all(session: Session, actor: User, key: str, version: int) -> tuple[list[str], list[str]]:
-    """Migrate every safe running case; returns (migrated numbers, skipped numbers with reasons)."""
-    moved, skipped = [], []
-    for check in preview(session, key, version):
-        if check.safe:
-            moved.append(migrate_case(session, actor, check.case_id, version).number)
-        else:
-            skipped.append(f"{check.number}：{check.reason}")
-    if not moved and not skipped:
-        raise Conflict("没有需要迁移的运行中事项")
-    return moved, skipped
