@@ -67,12 +67,12 @@ def install_pg_guards(connection: Connection) -> None:
 def canonical(event: AuditEvent) -> str:
     """The exact text that is hashed: fixed field order, UTC microseconds, sorted JSON."""
     return json.dumps([
-        _timestamp(event.occurred_at), event.action, event.actor_id, event.actor_name,
+        canonical_timestamp(event.occurred_at), event.action, event.actor_id, event.actor_name,
         event.org_id, event.case_id, event.detail,
     ], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _timestamp(value: datetime) -> str:
+def canonical_timestamp(value: datetime) -> str:
     return value.replace(tzinfo=None).isoformat(timespec="microseconds")
 
 

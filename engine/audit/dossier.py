@@ -38,7 +38,7 @@ MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
 
 
 def event_json(event: AuditEvent) -> dict[str, Any]:
-    return {"id": event.id, "occurred_at": audit._timestamp(event.occurred_at), "action": event.action,
+    return {"id": event.id, "occurred_at": audit.canonical_timestamp(event.occurred_at), "action": event.action,
             "actor_id": event.actor_id, "actor_name": event.actor_name, "org_id": event.org_id,
             "case_id": event.case_id, "detail": event.detail, "prev_hash": event.prev_hash, "hash": event.hash}
 

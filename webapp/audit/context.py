@@ -8,7 +8,7 @@ from typing import Any
 from engine.journal import AuditEvent
 from engine.runtime.models import Case, HumanTask
 
-from ..cases.context import Change, _changes
+from ..cases.context import Change, field_changes
 from ..templating import audit_label
 
 SHOWN_ELSEWHERE = {"task_id", "step", "step_name", "role", "decision", "comment", "changed", "attachments",
@@ -55,7 +55,7 @@ def _entry(case: Case, event: AuditEvent) -> TrailEntry:
     return TrailEntry(
         event, action_label(event.action, detail), kind,
         str(detail.get("step_name") or ""), str(detail.get("role") or ""), on_behalf_of(detail),
-        str(detail.get("comment") or ""), _changes(case, changed) if changed else [],
+        str(detail.get("comment") or ""), field_changes(case, changed) if changed else [],
         _attachments(detail.get("attachments")), _rules(event.action, detail),
         [(EXTRA_LABELS.get(k, k), _text(v)) for k, v in sorted(detail.items()) if k not in hidden])
 

@@ -16,7 +16,7 @@ from engine.runtime.models import ProcessDefinition
 
 from ..extensions import commit, db_session
 from . import bp
-from .views import _download, me, scope
+from .views import download, me, scope
 
 TABLES = ("counts", "cycle", "overdue") + tuple(t.key for t in reports.ANNUAL_TABLES)
 
@@ -61,7 +61,7 @@ def report_csv(table: str) -> Any:
     headers, rows = table_rows(gather(year), table)
     audit_search.log_export(db_session(), me(), {"year": str(year)}, "csv", len(rows), report=table)
     commit()
-    return _download(reports.to_csv(headers, rows), "text/csv; charset=utf-8", f"baguan-{table}-{year}.csv")
+    return download(reports.to_csv(headers, rows), "text/csv; charset=utf-8", f"baguan-{table}-{year}.csv")
 
 
 def table_rows(data: dict[str, Any], table: str) -> tuple[list[str], list[list[Any]]]:

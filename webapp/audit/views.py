@@ -84,7 +84,7 @@ def checkpoint_file(checkpoint_id: int) -> Any:
     if found is None:
         raise NotFound("检查点不存在")
     body = json.dumps(checkpoints.checkpoint_document(found, signing_key()), ensure_ascii=False, indent=2)
-    return _download(body.encode("utf-8"), "application/json", f"baguan-checkpoint-{checkpoint_id}.json")
+    return download(body.encode("utf-8"), "application/json", f"baguan-checkpoint-{checkpoint_id}.json")
 
 
 @bp.route("/search")
@@ -119,8 +119,8 @@ def export(fmt: str) -> Any:
     audit_search.log_export(session, me(), filters, fmt, len(records))
     commit()
     if fmt == "csv":
-        return _download(audit_search.to_csv(records), "text/csv; charset=utf-8", "baguan-audit.csv")
-    return _download(audit_search.to_json(records, filters), "application/json", "baguan-audit.json")
+        return download(audit_search.to_csv(records), "text/csv; charset=utf-8", "baguan-audit.csv")
+    return download(audit_search.to_json(records, filters), "application/json", "baguan-audit.json")
 
 
 @bp.route("/cases/<int:case_id>")
@@ -152,10 +152,10 @@ def case_dossier(case_id: int) -> Any:
     archive = dossier.build(session, found, me(), signing_key(), Path(current_app.config["UPLOAD_DIR"]))
     number = found.number
     commit()
-    return _download(archive, "application/zip", f"{number}-dossier.zip")
+    return download(archive, "application/zip", f"{number}-dossier.zip")
 
 
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
+def download(body: bytes, mimetype: str, filename: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"

@@ -93,12 +93,12 @@ def history_entries(case: Case, events: list[AuditEvent]) -> list[HistoryEntry]:
         fresh = all(_before(v) is None for v in changed.values())
         entries.append(HistoryEntry(
             event, audit_label(event.action, detail), kind, step, str(detail.get("comment") or ""),
-            [] if fresh else _changes(case, changed),
+            [] if fresh else field_changes(case, changed),
             _filled(case, changed) if fresh and kind != "submit" else []))
     return entries
 
 
-def _changes(case: Case, changed: dict[str, Any]) -> list[Change]:
+def field_changes(case: Case, changed: dict[str, Any]) -> list[Change]:
     """Before/after of each field a decision changed in the case data."""
     result = []
     for key, values in changed.items():
