@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases import operations as cases
-from engine.runtime import deploy as deployment
 from engine.identity import accounts as identity
+from engine.runtime import deploy as deployment
 from engine.runtime.models import HumanTask
 
 ROOT = Path(__file__).resolve().parent.parent

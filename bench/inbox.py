@@ -7,12 +7,12 @@ from datetime import date, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.identity import accounts as identity
 from engine.cases import queries as queries
-from engine.db import utcnow
 from engine.cases.inbox import NO_FILTER, InboxFilter
-from engine.runtime.models import Case, HumanTask, ProcessDefinition
+from engine.db import utcnow
+from engine.identity import accounts as identity
 from engine.identity.models import Organisation
+from engine.runtime.models import Case, HumanTask, ProcessDefinition
 
 CHUNK = 5000
 

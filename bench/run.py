@@ -19,7 +19,7 @@ import engine.models  # noqa: F401  (every table on Base.metadata)
 from engine.bootstrap import start as start_engine
 from engine.db import Base, make_engine, make_session_factory
 
-from .engine_cost import measure_bare_spiff, measure_baguan_complete
+from .engine_cost import measure_baguan_complete, measure_bare_spiff
 from .inbox import measure_inbox
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"

@@ -4,13 +4,11 @@ chain from the start. Part of the engine's kernel (below every domain package); 
 from __future__ import annotations
 
 import hashlib
-import re
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterator
-
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from sqlalchemy import JSON, Connection, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column

@@ -4,11 +4,10 @@ Each domain package keeps its tables in its own ``models`` module; importing thi
 from engine import journal  # noqa: F401
 from engine.audit import models as audit_models  # noqa: F401
 from engine.cases import models as cases_models  # noqa: F401
+from engine.db import Base
 from engine.identity import models as identity_models  # noqa: F401
 from engine.library import models as library_models  # noqa: F401
 from engine.review import models as review_models  # noqa: F401
 from engine.runtime import models as runtime_models  # noqa: F401
-
-from engine.db import Base
 
 METADATA = Base.metadata

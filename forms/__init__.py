@@ -62,10 +62,6 @@ def _check_field(key: str, name: str, prop: Any) -> None:
         raise FormError(f"表单 {key} 的字段 {name} 的类型不受支持")
 
 
-def field_names(schema: dict[str, Any]) -> list[str]:
-    return list(schema.get("properties", {}))
-
-
 def validate_data(schema: dict[str, Any], data: Any) -> dict[str, str]:
     """Validate submitted data; return ``{field: 中文错误}`` (empty when valid).
 

@@ -19,13 +19,13 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.runtime import deploy as deployment
-from engine.identity import accounts as identity
-from engine.journal import install_pg_guards
+import engine.models  # noqa: F401  (every table on Base.metadata)
 from engine.bootstrap import start as start_engine
 from engine.db import Base, make_engine, make_session_factory
-import engine.models  # noqa: F401  (every table on Base.metadata)
+from engine.identity import accounts as identity
 from engine.identity.models import Membership, Organisation, User
+from engine.journal import install_pg_guards
+from engine.runtime import deploy as deployment
 from webapp import create_app
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -18,10 +18,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Engine
 
-from engine.identity import accounts as identity
 from engine.db import Base, make_engine, make_session_factory
-from engine.journal import AuditEvent
+from engine.identity import accounts as identity
 from engine.identity.models import Membership, User
+from engine.journal import AuditEvent
 from engine.runtime.models import ProcessDefinition
 from webapp.demo import DEMO_PASSWORD, demo_logins
 

@@ -36,8 +36,8 @@ def _register_blueprints(app: Flask) -> None:
     from .audit import bp as audit_bp
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
-    from .tasks import bp as tasks_bp
     from .notifications import bp as notifications_bp
+    from .tasks import bp as tasks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(tasks_bp)

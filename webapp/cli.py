@@ -16,14 +16,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from engine import journal as audit
-from engine.bootstrap import start as start_engine
 from engine.audit import checkpoints as checkpoints
-from engine.runtime import deploy as deployment
-from engine.identity import accounts as identity
-from engine.runtime import schema as schema
+from engine.bootstrap import start as start_engine
 from engine.db import make_engine, make_session_factory
 from engine.errors import BaguanError, DeployRejected
+from engine.identity import accounts as identity
 from engine.identity.models import Organisation
+from engine.runtime import deploy as deployment
+from engine.runtime import schema as schema
 
 from . import create_app
 from .config import PROJECT_ROOT, ConfigError, load_config

@@ -9,8 +9,18 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine import journal as audit
-from engine.errors import AccessDenied
-from engine.errors import AuthenticationFailed, BadRequest, BaguanError, Conflict, DeployRejected, InvalidData, NotFound, PermissionDenied, TooManyAttempts
+from engine.errors import (
+    AccessDenied,
+    AuthenticationFailed,
+    BadRequest,
+    BaguanError,
+    Conflict,
+    DeployRejected,
+    InvalidData,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+)
 
 from .extensions import commit, db_session
 

@@ -12,9 +12,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from engine.cases import queries as queries
 from engine.cases.operations import DECISION_LABELS
 from engine.db import utcnow
-from engine.runtime.models import Case
 from engine.identity.models import User
 from engine.roles import role_label
+from engine.runtime.models import Case
 
 from . import formrender
 from .extensions import db_session

@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import journal as audit
+from engine.audit.models import AuditCheckpoint
 from engine.db import utcnow
 from engine.errors import BadRequest, Conflict
-from engine.journal import AuditEvent
 from engine.identity.models import User
-from engine.audit.models import AuditCheckpoint
+from engine.journal import AuditEvent
 
 DOCUMENT_TYPE = "baguan-audit-checkpoint"
 SIGNED_FIELDS = ("type", "version", "event_id", "event_count", "head_hash", "created_at")

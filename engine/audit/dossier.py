@@ -1,7 +1,7 @@
 """A case dossier: one ZIP with the case data, its full history, the diagram version it ran on, its decision
 tables, and the chain proof for its events; checkable offline without a database:
 
-    python -m engine.dossier verify FILE.zip [--key KEY]     (or: baguan dossier verify FILE.zip)
+    python -m engine.audit.dossier verify FILE.zip [--key KEY]     (or: baguan dossier verify FILE.zip)
 
 The key (default BAGUAN_AUDIT_KEY) checks the HMAC signature over the manifest; without it every other check
 still runs. The proof is the chain segment from the case's first event (or the latest checkpoint, if older) to the
@@ -27,11 +27,11 @@ from sqlalchemy.orm import Session
 
 from engine import journal as audit
 from engine.audit import checkpoints as checkpoints
-from engine.cases.attachments import case_attachments
 from engine.audit.search import audit_scope
+from engine.cases.attachments import case_attachments
+from engine.identity.models import User
 from engine.journal import AuditEvent
 from engine.runtime.models import Case
-from engine.identity.models import User
 
 FORMAT = "baguan-dossier/1"
 MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
@@ -124,7 +124,7 @@ case.json 事项数据；history.json 全部办理记录；diagram.bpmn 事项�
 attachments/ 事项与审批意见的附件；
 proof/chain.json 审计链片段（本事项事件与其前后链接）；proof/checkpoint.json 最新签名检查点；manifest.json 各文件摘要，
 manifest.sig 为其 HMAC-SHA256 签名。
-校验：python -m engine.dossier verify 本文件.zip --key 审计密钥   （或 baguan dossier verify 本文件.zip）
+校验：python -m engine.audit.dossier verify 本文件.zip --key 审计密钥   （或 baguan dossier verify 本文件.zip）
 """
 
 
@@ -226,7 +226,7 @@ def _check_checkpoint(verdict: Verdict, contents: dict[str, bytes], chain: list[
 
 def main(argv: list[str]) -> int:
     if len(argv) < 2 or argv[0] != "verify":
-        print("用法：python -m engine.dossier verify FILE.zip [--key KEY]", file=sys.stderr)
+        print("用法：python -m engine.audit.dossier verify FILE.zip [--key KEY]", file=sys.stderr)
         return 2
     key = argv[argv.index("--key") + 1] if "--key" in argv[:-1] else os.environ.get("BAGUAN_AUDIT_KEY")
     try:

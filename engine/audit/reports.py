@@ -10,17 +10,17 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from html import escape
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.audit.search import BEIJING_OFFSET, AuditScope, utc_start
+from engine.audit.cells import csv_cell
+from engine.audit.search import AuditScope
+from engine.clock import beijing_date, utc_start_of
 from engine.db import utcnow
 from engine.runtime.models import Case, HumanTask
-from engine.identity.models import Organisation
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ ANNUAL_TABLES = (
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
-    return utc_start(date(year, 1, 1)), utc_start(date(year + 1, 1, 1))
+    return utc_start_of(date(year, 1, 1)), utc_start_of(date(year + 1, 1, 1))
 
 
 def cases_in_year(session: Session, scope: AuditScope, year: int) -> list[Case]:
@@ -229,7 +229,7 @@ def _year_of(table: AnnualTable, case: Case) -> int | None:
     if isinstance(raw, str) and len(raw) >= 4 and raw[:4].isdigit():
         return int(raw[:4])
     moment = case.finished_at or case.created_at
-    return (moment + BEIJING_OFFSET).year if moment else None
+    return beijing_date(moment).year if moment else None
 
 
 def to_csv(headers: list[str], rows: list[list[Any]]) -> bytes:
@@ -237,34 +237,5 @@ def to_csv(headers: list[str], rows: list[list[Any]]) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(headers)
     for row in rows:
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _cell(value: Any) -> str:
-    text = " ".join(str(value).split())
-    return "'" + text if text[:1] in ("=", "+", "@") or (text[:1] == "-" and not _number(text)) else text
-
-
-def _number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
-
-
-def bar_chart_svg(items: list[tuple[str, float]], unit: str = "") -> str:
-    """A horizontal bar chart as inline SVG markup, rendered on the server (labels escaped here)."""
-    if not items:
-        return ""
-    top = max(v for _, v in items) or 1.0
-    height, bars = 26 * len(items) + 10, []
-    for i, (label, value) in enumerate(items):
-        y, width = 5 + 26 * i, max(2, int(290 * value / top))
-        short = label if len(label) <= 19 else label[:18] + "…"
-        bars.append(f'<text x="0" y="{y + 14}" class="chart-label">{escape(short)}<title>{escape(label)}</title></text>'
-                    f'<rect x="250" y="{y}" width="{width}" height="18" class="chart-bar"/>'
-                    f'<text x="{256 + width}" y="{y + 14}" class="chart-value">{value:g}{escape(unit)}</text>')
-    return (f'<svg class="chart" viewBox="0 0 620 {height}" role="img" xmlns="http://www.w3.org/2000/svg">'
-            + "".join(bars) + "</svg>")

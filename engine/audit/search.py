@@ -9,22 +9,22 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Mapping
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import journal as audit
-from engine.errors import AccessDenied
-from engine.errors import InvalidData
-from engine.journal import AuditEvent
-from engine.runtime.models import Case
+from engine.audit.cells import csv_cell
+from engine.clock import to_beijing, utc_end_of, utc_start_of
+from engine.errors import AccessDenied, InvalidData
 from engine.identity.models import Organisation, User
+from engine.journal import AuditEvent
 from engine.roles import role_label
+from engine.runtime.models import Case
 
 AUDIT_ROLES = ("auditor", "supervisor")
-BEIJING_OFFSET = timedelta(hours=8)
 EXPORT_LIMIT = 50_000
 DECISIONS = ("submit", "approve", "return", "reject")
 
@@ -123,13 +123,8 @@ def _date(raw: str, name: str, errors: dict[str, str]) -> date | None:
         return None
 
 
-def utc_start(day: date) -> datetime:
-    """Midnight in Beijing of ``day``, as naive UTC."""
-    return datetime(day.year, day.month, day.day) - BEIJING_OFFSET
-
-
 def beijing(value: datetime) -> str:
-    return (value + BEIJING_OFFSET).strftime("%Y-%m-%d %H:%M:%S")
+    return to_beijing(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _statement(scope: AuditScope, filters: SearchFilters) -> Select[Any]:
@@ -149,9 +144,9 @@ def _statement(scope: AuditScope, filters: SearchFilters) -> Select[Any]:
     if filters.outcome:
         stmt = stmt.where(AuditEvent.detail["decision"].as_string() == filters.outcome)
     if filters.date_from:
-        stmt = stmt.where(AuditEvent.occurred_at >= utc_start(filters.date_from))
+        stmt = stmt.where(AuditEvent.occurred_at >= utc_start_of(filters.date_from))
     if filters.date_to:
-        stmt = stmt.where(AuditEvent.occurred_at < utc_start(filters.date_to + timedelta(days=1)))
+        stmt = stmt.where(AuditEvent.occurred_at < utc_end_of(filters.date_to))
     return stmt
 
 
@@ -223,17 +218,11 @@ def to_csv(records: list[dict[str, Any]]) -> bytes:
     writer.writerow(EXPORT_COLUMNS)
     for r in records:
         role = role_label(r["role"]) if r["role"] else ""
-        writer.writerow([_cell(v) for v in (
+        writer.writerow([csv_cell(v) for v in (
             r["id"], r["occurred_at_beijing"], r["action"], r["actor_name"], role, r["on_behalf_of"], r["org"],
             r["case_number"], r["case_title"], r["process"], r["step"], r["decision"], r["comment"],
             r["prev_hash"], r["hash"])])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _cell(value: Any) -> str:
-    """One line per cell; text a spreadsheet would run as a formula is quoted."""
-    text = " ".join(str(value).split()) if value is not None else ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def to_json(records: list[dict[str, Any]], filters: SearchFilters) -> bytes:

@@ -6,12 +6,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.errors import AccessDenied, NotFound
 from engine.identity.access import visible_org_ids
-from engine.errors import AccessDenied
-from engine.runtime.deploy import latest_definition, specs_for
-from engine.errors import NotFound
-from engine.runtime.models import Case, HumanTask, ProcessDefinition
 from engine.identity.models import Organisation, User
+from engine.runtime.deploy import latest_definition, specs_for
+from engine.runtime.models import Case, HumanTask, ProcessDefinition
 
 
 def visible_org(session: Session, user: User, code: str) -> Organisation:

@@ -15,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import journal as audit
-from engine.identity.access import may_act
-from engine.db import utcnow
-from engine.errors import InvalidData, NotFound, PermissionDenied
-from engine.runtime.models import Case, HumanTask
-from engine.identity.models import User
 from engine.cases.models import Attachment, TaskDraft
 from engine.cases.queries import get_case, get_task
+from engine.db import utcnow
+from engine.errors import InvalidData, NotFound, PermissionDenied
+from engine.identity.access import may_act
+from engine.identity.models import User
+from engine.runtime.models import Case, HumanTask
 
 MAX_BYTES = 3 * 1024 * 1024
 MAX_PER_CASE = 50

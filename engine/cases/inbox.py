@@ -5,12 +5,13 @@ The conditions are plain SQL expressions; engine.queries combines them with each
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from engine.clock import utc_end_of, utc_start_of
 from engine.db import utcnow
 from engine.errors import BadRequest
 from engine.runtime.models import Case, HumanTask
@@ -19,7 +20,6 @@ OLDEST, NEWEST, DUE = "oldest", "newest", "due"
 SORTS = (OLDEST, NEWEST, DUE)
 SORT_LABELS = {OLDEST: "最早的在前", NEWEST: "最新的在前", DUE: "办理期限最近的在前"}
 MAX_SEARCH = 100
-BEIJING_OFFSET = timedelta(hours=8)
 
 
 @dataclass(frozen=True)
@@ -93,9 +93,9 @@ def period_conditions(column: Any, f: InboxFilter) -> list[ColumnElement[bool]]:
     """``column`` (naive UTC) within the Beijing-date period of the filter."""
     conds = []
     if f.since:
-        conds.append(column >= datetime.combine(f.since, time.min) - BEIJING_OFFSET)
+        conds.append(column >= utc_start_of(f.since))
     if f.until:
-        conds.append(column < datetime.combine(f.until + timedelta(days=1), time.min) - BEIJING_OFFSET)
+        conds.append(column < utc_end_of(f.until))
     return conds
 
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import journal as audit
+from engine.cases.models import Notification, NotificationSetting
 from engine.errors import InvalidData
 from engine.identity.models import User
-from engine.cases.models import Notification, NotificationSetting
 
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{1,60}")
 BATCH = 50

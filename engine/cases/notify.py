@@ -4,11 +4,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.vocabulary import TaskKind
-from engine.db import utcnow
-from engine.runtime.models import Case, HumanTask
-from engine.identity.models import Membership, User
 from engine.cases.models import Notification, NotificationSetting
+from engine.db import utcnow
+from engine.identity.models import Membership, User
+from engine.runtime.models import Case, HumanTask
+from engine.vocabulary import TaskKind
 
 MAX_MESSAGE = 500
 

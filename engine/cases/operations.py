@@ -18,7 +18,13 @@ import forms as form_lib
 from engine.cases import counters
 from engine.db import utcnow
 from engine.errors import AccessDenied, Conflict, InvalidData, PermissionDenied
-from engine.identity.access import can_act_on, holds, may_act, proxy_principal, visible_org_ids
+from engine.identity.access import (
+    can_act_on,
+    holds,
+    may_act,
+    proxy_principal,
+    visible_org_ids,
+)
 from engine.identity.models import Organisation, User
 from engine.library import catalogue, meetings, multisign
 from engine.library import hooks as library
@@ -30,7 +36,14 @@ from engine.runtime.models import Case, HumanTask
 from engine.runtime.projection import StepInfo, ready_human_tasks, step_info
 from engine.runtime.sandbox import SAFE_SCRIPT_ENGINE
 from engine.runtime.serialization import SERIALIZER_VERSION
-from engine.vocabulary import DECISIONS_BY_KIND, AuditAction, CaseStatus, Decision, TaskKind, TaskStatus
+from engine.vocabulary import (
+    DECISIONS_BY_KIND,
+    AuditAction,
+    CaseStatus,
+    Decision,
+    TaskKind,
+    TaskStatus,
+)
 
 APPROVE, RETURN, REJECT, SUBMIT = Decision.APPROVE, Decision.RETURN, Decision.REJECT, Decision.SUBMIT
 DECISION_LABELS = {d: d.label for d in Decision}

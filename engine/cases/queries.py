@@ -7,16 +7,16 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from engine.library import catalogue as catalogue
 from engine.cases import inbox as inbox
-from engine.identity.access import principals_of, visible_org_ids
-from engine.errors import AccessDenied
-from engine.runtime.deploy import latest_definitions
 from engine.cases.inbox import NO_FILTER, InboxFilter
-from engine.journal import AuditEvent
-from engine.runtime.models import Case, HumanTask, ProcessDefinition
-from engine.identity.models import Organisation, User
 from engine.cases.models import CaseCopy
+from engine.errors import AccessDenied
+from engine.identity.access import principals_of, visible_org_ids
+from engine.identity.models import Organisation, User
+from engine.journal import AuditEvent
+from engine.library import catalogue as catalogue
+from engine.runtime.deploy import latest_definitions
+from engine.runtime.models import Case, HumanTask, ProcessDefinition
 
 OPEN_VIEW, DONE, STARTED, COPIED = "todo", "done", "started", "copied"
 VIEWS = (OPEN_VIEW, DONE, STARTED, COPIED)

@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import journal as audit
 from engine.cases.operations import complete_by_timeout
-from engine.library.hooks import data_defaults
 from engine.db import utcnow
+from engine.identity.models import Membership, User
+from engine.library.hooks import data_defaults
+from engine.library.models import Timer
+from engine.library.timers import ESCALATE, REMIND, TIMEOUT
+from engine.roles import role_label
 from engine.runtime.cycle import lock_case
 from engine.runtime.models import HumanTask
-from engine.identity.models import Membership, User
-from engine.library.models import Timer
-from engine.roles import role_label
-from engine.library.timers import ESCALATE, REMIND, TIMEOUT
 
 TIMEOUT_COMMENT = "期限届满，未收到不同意见，系统按规定视为同意"
 

@@ -1,16 +1,14 @@
 """Who may see and act on what. Every query for cases or tasks is scoped through these helpers."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.db import utcnow
+from engine.clock import beijing_today
+from engine.identity.models import Organisation, ProxyRule, User
 from engine.runtime.models import HumanTask
-from engine.identity.models import Organisation, User
-from engine.identity.models import ProxyRule
-from engine.roles import is_supervisor_role
 
 
 def visible_org_ids(session: Session, user: User) -> set[int]:
@@ -36,10 +34,6 @@ def can_act_on(user: User, task: HumanTask) -> bool:
     if task.kind == "review" and task.submitter_id == user.id:
         return False
     return holds(user, task.role, task.scope_org_id)
-
-
-def beijing_today() -> date:
-    return (utcnow() + timedelta(hours=8)).date()
 
 
 def principals_of(session: Session, proxy: User, on: date | None = None) -> list[User]:

@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 from engine import journal as audit
 from engine.db import utcnow
 from engine.errors import BadRequest, Conflict, InvalidData, NotFound
-from engine.identity.models import ApiToken, LoginAttempt, Membership, Organisation, User
+from engine.identity.models import (
+    ApiToken,
+    LoginAttempt,
+    Membership,
+    Organisation,
+    User,
+)
 from engine.roles import ROLES, RoleScope
 
 PASSWORD_HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)

@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 
 from engine import journal as audit
 from engine.db import utcnow
-from engine.runtime.deploy import latest_definition, latest_definitions
 from engine.errors import NotFound
 from engine.identity.models import Organisation, User
-from engine.runtime.models import ProcessDefinition
 from engine.library.models import ProcessSetting
+from engine.runtime.deploy import latest_definition, latest_definitions
+from engine.runtime.models import ProcessDefinition
 
 
 @dataclass(frozen=True)

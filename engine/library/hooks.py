@@ -9,13 +9,10 @@ from SpiffWorkflow.task import Task
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.library import guards
-from engine.library import meetings
-from engine.library import rules
-from engine.library import multisign, timers
 from engine.errors import Conflict, InvalidData, PermissionDenied
-from engine.runtime.models import Case, HumanTask, ProcessDefinition
 from engine.identity.models import Organisation, User
+from engine.library import guards, meetings, multisign, rules, timers
+from engine.runtime.models import Case, HumanTask, ProcessDefinition
 
 
 def deploy_properties(task_specs: Iterable[Any], problems: list[Any]) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Iterable
 
-from engine.runtime.bpmn_checks import Problem
 from engine.errors import InvalidData
+from engine.runtime.bpmn_checks import Problem
 
 DEFAULT_FRACTION = "2/3"
 MEETING_PROPERTIES = ("quorum", "majority", "meetingType")

@@ -15,10 +15,9 @@ from SpiffWorkflow.task import Task
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.roles import task_scope_org_id
-from engine.runtime.models import HumanTask
 from engine.identity.models import Membership, Organisation, User
-from engine.roles import resolve_role
+from engine.roles import resolve_role, task_scope_org_id
+from engine.runtime.models import HumanTask
 
 
 def _is_mi(spec: Any) -> bool:

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from engine import journal as audit
 from engine.db import utcnow
 from engine.errors import ExpressionError, SandboxViolation
-from engine.runtime.models import Case, ProcessDefinition
 from engine.identity.models import Organisation, User
 from engine.library.models import CaseDecision, DecisionTable
+from engine.runtime.models import Case, ProcessDefinition
 from engine.runtime.sandbox import evaluate
 from engine.runtime.specs import SourceFile
 from engine.runtime.xmlsafe import parse_untrusted_xml

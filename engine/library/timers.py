@@ -14,9 +14,9 @@ from typing import Any, Iterable
 
 from sqlalchemy.orm import Session
 
+from engine.library.models import Timer
 from engine.runtime.bpmn_checks import Problem
 from engine.runtime.models import Case, HumanTask
-from engine.library.models import Timer
 from engine.workdays import add_working_days, is_working_day
 
 REMIND, ESCALATE, TIMEOUT = "remind", "escalate", "timeout"

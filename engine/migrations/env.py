@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from engine.db import Base
 from engine import models  # noqa: F401  (registers the tables on Base.metadata)
+from engine.db import Base
 
 config = context.config
 engine = config.attributes["engine"]

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from engine import journal as audit
 from engine.cases import operations as cases
+from engine.cases.queries import get_task
 from engine.errors import BaguanError, Conflict, InvalidData
 from engine.identity.models import User
-from engine.cases.queries import get_task
 from engine.review.case_ops import political_step
 
 MAX_BATCH = 100

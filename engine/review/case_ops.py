@@ -13,18 +13,18 @@ from sqlalchemy.orm import Session
 
 from engine import journal as audit
 from engine.cases import operations as cases
-from engine.identity.access import holds, may_act, visible_org_ids
-from engine.db import utcnow
-from engine.runtime.deploy import specs_for
-from engine.errors import Conflict, InvalidData, PermissionDenied
-from engine.journal import AuditEvent
-from engine.runtime.models import Case, HumanTask
-from engine.identity.models import User
 from engine.cases.models import CaseCopy
+from engine.cases.queries import get_case, get_task
+from engine.db import utcnow
+from engine.errors import Conflict, InvalidData, PermissionDenied
+from engine.identity.access import holds, may_act, visible_org_ids
+from engine.identity.models import User
+from engine.journal import AuditEvent
 from engine.runtime.cycle import CaseRun, load_workflow, lock_case, read_workflow
+from engine.runtime.deploy import specs_for
+from engine.runtime.models import Case, HumanTask
 from engine.runtime.projection import is_political, step_info
 from engine.vocabulary import AuditAction, CaseStatus, TaskStatus
-from engine.cases.queries import get_case, get_task
 
 MAX_REASON = 500
 MAX_COPIES = 50

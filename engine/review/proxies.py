@@ -7,12 +7,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import journal as audit
-from engine.identity.access import beijing_today
+from engine.cases.notify import notify
+from engine.clock import beijing_today
 from engine.db import utcnow
 from engine.errors import Conflict, InvalidData, NotFound
-from engine.identity.models import User
-from engine.identity.models import ProxyRule
-from engine.cases.notify import notify
+from engine.identity.models import ProxyRule, User
 
 MAX_DAYS = 366
 

@@ -12,14 +12,14 @@ from sqlalchemy.orm import Session
 
 from engine import journal as audit
 from engine.cases import operations as cases
-from engine.identity.access import can_act_on, holds, proxy_principal, visible_org_ids
+from engine.cases.notify import notify
 from engine.db import utcnow
 from engine.errors import Conflict, InvalidData, PermissionDenied
-from engine.runtime.models import HumanTask
+from engine.identity.access import can_act_on, holds, proxy_principal, visible_org_ids
 from engine.identity.models import User
 from engine.review.models import TaskDelegation, TaskSigner
-from engine.cases.notify import notify
 from engine.roles import role_label
+from engine.runtime.models import HumanTask
 
 MAX_NOTE = 500
 BEFORE, AFTER = "before", "after"

@@ -10,12 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import forms as form_lib
-
 from engine import journal as audit
 from engine.errors import DeployRejected, NotFound
-from engine.runtime.models import ProcessDefinition
 from engine.identity.models import User
 from engine.runtime.extensions import installed
+from engine.runtime.models import ProcessDefinition
 from engine.runtime.serialization import dump_specs, load_specs
 from engine.runtime.specs import CompiledProcess, SourceFile, compile_bundle
 

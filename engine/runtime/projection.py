@@ -10,11 +10,10 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.roles import task_scope_org_id
 from engine.db import utcnow
+from engine.roles import resolve_role, task_scope_org_id
 from engine.runtime.extensions import installed
 from engine.runtime.models import Case, HumanTask
-from engine.roles import resolve_role
 from engine.workdays import add_working_days
 
 

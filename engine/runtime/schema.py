@@ -5,7 +5,6 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -25,7 +24,3 @@ def upgrade(engine: Engine) -> str:
     with engine.connect() as connection:
         rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version ORDER BY version_num")
         return ",".join(str(r[0]) for r in rows)
-
-
-def has_schema(engine: Engine) -> bool:
-    return inspect(engine).has_table("alembic_version")

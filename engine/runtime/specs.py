@@ -19,12 +19,11 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 import forms as form_lib
-
-from engine.runtime.bpmn_checks import Problem, graph_problems, unsupported_elements
 from engine.errors import DeployRejected, SandboxViolation
 from engine.roles import resolve_role
-from engine.runtime.sandbox import SAFE_SCRIPT_ENGINE, check_expression, check_script
+from engine.runtime.bpmn_checks import Problem, graph_problems, unsupported_elements
 from engine.runtime.extensions import installed
+from engine.runtime.sandbox import SAFE_SCRIPT_ENGINE, check_expression, check_script
 from engine.runtime.xmlsafe import parse_untrusted_xml
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"

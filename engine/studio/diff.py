@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.roles import resolve_role
 from engine.runtime.bpmn_checks import BPMN_NS, NODE_LABELS, RUNNABLE_NODES
 from engine.runtime.models import ProcessDefinition
-from engine.roles import resolve_role
 from engine.runtime.xmlsafe import parse_untrusted_xml
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"

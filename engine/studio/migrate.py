@@ -14,17 +14,16 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import journal as audit
-from engine.runtime.cycle import CaseRun, load_workflow, lock_case, read_workflow
-from engine.runtime.deploy import specs_for
 from engine.errors import Conflict, NotFound
-from engine.runtime.models import Case, HumanTask, ProcessDefinition
 from engine.identity.models import User
 from engine.roles import task_scope_org_id
+from engine.runtime.cycle import CaseRun, load_workflow, lock_case, read_workflow
+from engine.runtime.deploy import specs_for
+from engine.runtime.models import Case, HumanTask, ProcessDefinition
 from engine.runtime.projection import ready_human_tasks, step_info
-from engine.vocabulary import AuditAction
 from engine.runtime.serialization import REGISTRY
 from engine.studio.versions import get_version
+from engine.vocabulary import AuditAction
 from engine.workdays import add_working_days
 
 REACHED = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR

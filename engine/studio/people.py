@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import journal as audit
-from engine.identity import accounts as identity
 from engine.errors import InvalidData, NotFound
+from engine.identity import accounts as identity
 from engine.identity.models import Membership, Organisation, User
 from engine.roles import ROLES, RoleScope, resolve_role
 

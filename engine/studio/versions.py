@@ -11,10 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
 from engine import journal as audit
-from engine.runtime.deploy import DeployResult, deploy, latest_definition, latest_definitions
 from engine.errors import BadRequest, Conflict, DeployRejected, InvalidData, NotFound
-from engine.runtime.models import ProcessDefinition
 from engine.identity.models import User
+from engine.runtime.deploy import (
+    DeployResult,
+    deploy,
+    latest_definition,
+    latest_definitions,
+)
+from engine.runtime.models import ProcessDefinition
 from engine.runtime.specs import SourceFile, compile_bundle
 
 MAX_COMMENT = 500

@@ -6,11 +6,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from engine.library import catalogue as catalogue
 from engine.cases import operations as cases
 from engine.cases import queries as queries
 from engine.errors import NotFound, PermissionDenied
 from engine.journal import AuditEvent
+from engine.library import catalogue as catalogue
 
 from ..conftest import World
 

@@ -7,9 +7,9 @@ from typing import Callable
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from engine.studio import versions as studio
-from engine.studio import dmn as studio_dmn
 from engine.runtime.models import ProcessDefinition
+from engine.studio import dmn as studio_dmn
+from engine.studio import versions as studio
 
 from ..conftest import PROJECT_ROOT, World
 

@@ -8,8 +8,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from engine import journal as audit
-from engine.journal import AuditEvent
 from engine.identity.models import Membership, User
+from engine.journal import AuditEvent
 
 from ..conftest import TEST_PASSWORD, World
 

@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from engine import journal as audit
 from engine.cases import operations as cases
-from engine.studio import versions as studio
-from engine.studio import migrate as studio_migrate
 from engine.errors import Conflict, DeployRejected, InvalidData
 from engine.journal import AuditEvent
 from engine.runtime.models import Case, HumanTask
+from engine.studio import migrate as studio_migrate
+from engine.studio import versions as studio
 from engine.studio.diff import diff_versions
 
 from ..conftest import World, add_test_user

@@ -6,8 +6,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from engine.cases import attachments as attachments
 from engine.audit import dossier as dossier
+from engine.cases import attachments as attachments
 from engine.cases import queries as queries
 
 from ..conftest import World

@@ -1,4 +1,4 @@
-"""``baguan dossier verify`` and ``python -m engine.dossier verify``: offline, no database, one clear line on failure."""
+"""``baguan dossier verify`` and ``python -m engine.audit.dossier verify``: offline, no database, one clear line on failure."""
 from __future__ import annotations
 
 import json
@@ -40,7 +40,7 @@ def test_cli_verifies_a_dossier_without_a_database(world: World, plan_data: dict
     assert "档案校验通过" in result.stdout and "链片段包含检查点" in result.stdout
     unsigned = run_cli("sqlite:////nonexistent/none.sqlite3", "dossier", "verify", str(path))
     assert unsigned.exit_code == 0 and "未校验签名" in unsigned.stdout
-    module = subprocess.run([sys.executable, "-m", "engine.dossier", "verify", str(path), "--key", KEY],
+    module = subprocess.run([sys.executable, "-m", "engine.audit.dossier", "verify", str(path), "--key", KEY],
                             cwd=PROJECT_ROOT, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
     assert module.returncode == 0 and "档案校验通过" in module.stdout, module.stderr
 

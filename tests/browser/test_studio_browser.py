@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from engine.cases import operations as cases
 from engine.db import make_engine, make_session_factory
-from engine.runtime.models import Case, HumanTask
 from engine.identity.models import Organisation, User
+from engine.runtime.models import Case, HumanTask
 
 from ..conftest import ANNUAL_PLAN, add_test_user
 from ..plan_walk import REVIEW_STEPS, actor

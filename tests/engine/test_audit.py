@@ -12,10 +12,16 @@ from sqlalchemy.orm import Session
 
 from engine import journal as audit
 from engine.cases import operations as cases
-from engine.runtime import deploy as deployment
 from engine.identity import accounts as identity
-from engine.identity.models import ApiToken, LoginAttempt, Membership, Organisation, User
+from engine.identity.models import (
+    ApiToken,
+    LoginAttempt,
+    Membership,
+    Organisation,
+    User,
+)
 from engine.journal import AuditEvent
+from engine.runtime import deploy as deployment
 from engine.runtime.models import Case, HumanTask, ProcessDefinition
 
 from ..conftest import PROJECT_ROOT, TEST_PASSWORD, World

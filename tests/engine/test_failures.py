@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 import forms as form_lib
 from engine import journal as audit
 from engine.cases import operations as cases
-from engine.runtime import deploy as deployment
 from engine.errors import BaguanError
 from engine.journal import AuditEvent
+from engine.runtime import deploy as deployment
 from engine.runtime.models import Case, HumanTask
 from engine.runtime.specs import SourceFile
 

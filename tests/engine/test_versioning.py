@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from engine import journal as audit
 from engine.cases import operations as cases
-from engine.runtime import deploy as deployment
 from engine.journal import AuditEvent
+from engine.runtime import deploy as deployment
 from engine.runtime.models import Case, HumanTask, ProcessDefinition
 
 from ..conftest import PROJECT_ROOT, World

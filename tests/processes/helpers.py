@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.cases import operations as cases
-from engine.runtime.models import Case, HumanTask
 from engine.library.models import CaseDecision
+from engine.runtime.models import Case, HumanTask
 
 from ..conftest import World
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from engine.cases import worker as worker
+from engine.db import utcnow
 from engine.errors import InvalidData
 from engine.workdays import add_working_days
-from engine.db import utcnow
 
 from ..conftest import World
 from .helpers import act, decisions, open_step, open_tasks, start, status, steps

@@ -12,7 +12,17 @@ from engine.cases import worker as worker
 from engine.errors import InvalidData
 
 from ..conftest import World
-from .helpers import act, add_member, decisions, meeting, open_step, open_tasks, start, status, steps
+from .helpers import (
+    act,
+    add_member,
+    decisions,
+    meeting,
+    open_step,
+    open_tasks,
+    start,
+    status,
+    steps,
+)
 
 PARTY = {"party_review_opinion": "政治表现、学风师德无问题。"}
 JURY = meeting(present=9, expected=11, votes_for=7, against=1, abstain=0, recusals=["候选人同单位专家"], kind="评审委员会")

@@ -10,7 +10,16 @@ from engine.cases import worker as worker
 from engine.errors import InvalidData
 
 from ..conftest import World
-from .helpers import act, decisions, meeting, open_step, open_tasks, start, status, steps
+from .helpers import (
+    act,
+    decisions,
+    meeting,
+    open_step,
+    open_tasks,
+    start,
+    status,
+    steps,
+)
 
 PARTY = {"party_review_opinion": "同意。"}
 COUNCIL = meeting(present=30, expected=40, votes_for=25, against=3, abstain=2, kind="理事会")

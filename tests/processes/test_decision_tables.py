@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.runtime import deploy as deployment
 from engine.errors import DeployRejected
-from engine.runtime.models import Case
 from engine.library.models import DecisionTable
+from engine.runtime import deploy as deployment
+from engine.runtime.models import Case
 
 from ..conftest import World
 from .helpers import act, decisions, open_step, start

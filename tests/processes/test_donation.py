@@ -11,7 +11,16 @@ from engine.cases import worker as worker
 from engine.errors import InvalidData
 
 from ..conftest import World
-from .helpers import act, decisions, meeting, open_step, open_tasks, start, status, steps
+from .helpers import (
+    act,
+    decisions,
+    meeting,
+    open_step,
+    open_tasks,
+    start,
+    status,
+    steps,
+)
 
 PARTY = {"party_review_opinion": "捐赠用途符合宗旨，无政治风险。"}
 RECEIPT = {"agreement_signed": True, "arrival_date": "2027-04-01", "receipt_number": "JZ-0001"}

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from engine.runtime import deploy as deployment
 from engine.cases import worker as worker
 from engine.errors import DeployRejected
 from engine.journal import AuditEvent
-from engine.runtime.models import Case, HumanTask
 from engine.library.models import Timer
 from engine.library.timers import due_at
+from engine.runtime import deploy as deployment
+from engine.runtime.models import Case, HumanTask
 from engine.workdays import add_working_days
 
 from ..conftest import World

@@ -13,8 +13,8 @@ from sqlalchemy import select, update
 
 from engine.cases import operations as cases
 from engine.db import make_engine, make_session_factory, utcnow
-from engine.journal import AuditEvent
 from engine.identity.models import Organisation, User
+from engine.journal import AuditEvent
 from engine.library.models import Timer
 
 from ..security.helpers import run_cli

@@ -142,7 +142,7 @@ def _only_signer_id(api: Api) -> int:
 def test_batch_phrases_proxies_and_notifications_through_the_api(api: Api, plan_data: dict[str, Any]) -> None:
     from datetime import timedelta
 
-    from engine.identity.access import beijing_today
+    from engine.clock import beijing_today
     first, second = file_plan(api, plan_data, title="甲"), file_plan(api, plan_data, title="乙")
     result = api.post("xh_sg", "/tasks/batch-approve", json={
         "task_ids": [open_task_id(first), open_task_id(second), 999999], "comment": "同意。"}).get_json()

@@ -112,7 +112,8 @@ def test_upload_download_and_draft_in_the_browser_pages(client: FlaskClient, pla
 
 
 def test_attachments_and_drafts_through_the_api(api: Api, plan_data: dict[str, Any]) -> None:
-    from ..api.flow import file_plan as api_file_plan, open_task_id as api_task
+    from ..api.flow import file_plan as api_file_plan
+    from ..api.flow import open_task_id as api_task
     case = api_file_plan(api, plan_data)
     body = {"filename": "说明.pdf", "content_base64": base64.b64encode(PDF).decode()}
     created = api.post("xh_staff", "/cases/{case_id}/attachments", case_id=case["id"], json=body)

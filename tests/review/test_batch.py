@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 
 from engine import journal as audit
-from engine.review import batch as batch
 from engine.errors import InvalidData
 from engine.journal import AuditEvent
+from engine.review import batch as batch
 
 from ..conftest import World
 from .helpers import act, approve_to, open_steps, open_task_id, start

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import update
 
 from engine.cases import queries as queries
-from engine.review import case_ops as review_ops
+from engine.cases.inbox import InboxFilter
 from engine.db import utcnow
 from engine.errors import Conflict, InvalidData
-from engine.cases.inbox import InboxFilter
+from engine.review import case_ops as review_ops
 from engine.runtime.models import Case, HumanTask
 
 from ..conftest import World
@@ -111,8 +111,8 @@ def test_copy_only_to_people_who_may_see_the_case(world: World, plan_data: dict[
 
 
 def test_bad_search_and_sort_are_refused() -> None:
-    from engine.errors import BadRequest
     from engine.cases.inbox import check_sort, clean_search
+    from engine.errors import BadRequest
     with pytest.raises(BadRequest):
         clean_search("x" * 101)
     with pytest.raises(BadRequest):

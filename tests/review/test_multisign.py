@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 
 from engine.cases import operations as cases
-from engine.runtime import deploy as deployment
 from engine.review import case_ops as review_ops
+from engine.runtime import deploy as deployment
 from engine.runtime.specs import SourceFile
 
 from ..conftest import World, add_test_user

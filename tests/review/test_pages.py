@@ -152,7 +152,7 @@ def test_batch_approval_from_the_inbox(login: Login, plan_data: dict[str, Any], 
 def test_settings_page_saves_phrases_and_a_proxy(login: Login, plan_data: dict[str, Any], world: World) -> None:
     from datetime import timedelta
 
-    from engine.identity.access import beijing_today
+    from engine.clock import beijing_today
     file_plan(login("xh_staff"), plan_data)
     client = login("xh_sg")
     assert "已保存常用语" in page(client.post("/settings/phrases", data={"text": "请补充预算明细。"}, follow_redirects=True))

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from engine.review import phrases as phrases
-from engine.review import proxies as proxies
 from engine.cases import queries as queries
-from engine.review import task_ops as task_ops
-from engine.identity.access import beijing_today
+from engine.clock import beijing_today
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.journal import AuditEvent
+from engine.review import phrases as phrases
+from engine.review import proxies as proxies
+from engine.review import task_ops as task_ops
 
 from ..conftest import World, add_test_user
 from .helpers import act, open_steps, open_task_id, start

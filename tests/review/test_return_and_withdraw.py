@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 
 from engine import journal as audit
-from engine.review import case_ops as review_ops
 from engine.errors import Conflict, InvalidData, PermissionDenied
 from engine.journal import AuditEvent
+from engine.review import case_ops as review_ops
 from engine.runtime.models import Case
 
 from ..conftest import World

@@ -5,9 +5,9 @@ from typing import Any, Callable
 
 import pytest
 
+from engine.errors import Conflict, InvalidData, NotFound, PermissionDenied
 from engine.identity import accounts as identity
 from engine.review import task_ops as task_ops
-from engine.errors import Conflict, InvalidData, NotFound, PermissionDenied
 from engine.runtime.models import HumanTask
 
 from ..conftest import World, add_test_user

@@ -18,8 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 import forms as form_lib
-from engine.runtime import deploy as deployment
 from engine.errors import DeployRejected
+from engine.runtime import deploy as deployment
 from engine.runtime.specs import SourceFile, compile_bundle
 from engine.runtime.xmlsafe import parse_untrusted_xml
 

@@ -12,11 +12,18 @@ from sqlalchemy import select, update
 
 import forms as form_lib
 from engine.cases import operations as cases
+from engine.errors import BaguanError, ExpressionError, SandboxViolation
 from engine.runtime import deploy as deployment
 from engine.runtime import sandbox as scripting
-from engine.errors import BaguanError, ExpressionError, SandboxViolation
 from engine.runtime.models import Case, HumanTask, ProcessDefinition
-from engine.runtime.sandbox import SAFE_SCRIPT_ENGINE, SandboxEnvironment, check_expression, check_script, evaluate, execute
+from engine.runtime.sandbox import (
+    SAFE_SCRIPT_ENGINE,
+    SandboxEnvironment,
+    check_expression,
+    check_script,
+    evaluate,
+    execute,
+)
 from engine.runtime.specs import SourceFile
 
 from ..conftest import World

@@ -8,7 +8,15 @@ from flask.testing import FlaskClient
 from engine import journal as audit
 
 from ..conftest import World, add_test_user
-from .helpers import PLAN_TITLE, council_form, decide, file_plan, only_task, page, plan_form
+from .helpers import (
+    PLAN_TITLE,
+    council_form,
+    decide,
+    file_plan,
+    only_task,
+    page,
+    plan_form,
+)
 
 Login = Callable[[str], FlaskClient]
 

@@ -5,11 +5,11 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
-from engine.identity import accounts as identity
-from engine.studio import people as studio_people
 from engine.errors import BadRequest, InvalidData
+from engine.identity import accounts as identity
 from engine.identity.models import User
 from engine.roles import ROLES
+from engine.studio import people as studio_people
 
 from ..extensions import commit, db_session
 from . import bp

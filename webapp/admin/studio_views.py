@@ -8,11 +8,11 @@ from typing import Any
 from flask import Response, jsonify, render_template, request, url_for
 
 import forms as form_lib
-from engine.studio import versions as studio
-from engine.studio import dmn as studio_dmn
-from engine.runtime.deploy import latest_definition, latest_definitions
 from engine.errors import BadRequest, DeployRejected, InvalidData
 from engine.roles import ROLES
+from engine.runtime.deploy import latest_definition, latest_definitions
+from engine.studio import dmn as studio_dmn
+from engine.studio import versions as studio
 
 from .. import formrender
 from ..extensions import commit, db_session

@@ -7,11 +7,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from engine.library import catalogue as catalogue
-from engine.studio import versions as studio
-from engine.studio import migrate as studio_migrate
 from engine.errors import BadRequest, Conflict, DeployRejected, InvalidData
 from engine.identity.models import Organisation, User
+from engine.library import catalogue as catalogue
+from engine.studio import migrate as studio_migrate
+from engine.studio import versions as studio
 from engine.studio.diff import diff_versions
 
 from ..extensions import commit, db_session

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import auth, views, review_views  # noqa: E402,F401  (register the hooks and routes on bp)
+from . import auth, review_views, views  # noqa: E402,F401  (register the hooks and routes on bp)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Response, g, request
 
-from engine.identity import accounts as identity
 from engine.errors import AuthenticationFailed
+from engine.identity import accounts as identity
 from engine.identity.models import User
 
 from ..extensions import db_session

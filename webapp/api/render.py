@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from engine.journal import AuditEvent
-from engine.runtime.models import Case, HumanTask, ProcessDefinition
 from engine.identity.models import Organisation, User
+from engine.journal import AuditEvent
 from engine.roles import role_label
+from engine.runtime.models import Case, HumanTask, ProcessDefinition
 
 JSON = dict[str, Any]
 

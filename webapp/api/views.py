@@ -7,19 +7,19 @@ from flask import Response, jsonify, request, url_for
 
 from engine.cases import api_views as api_views
 from engine.cases import attachments as attachments
-from engine.cases import operations as cases
 from engine.cases import inbox as inbox
+from engine.cases import operations as cases
 from engine.cases import queries as queries
+from engine.identity.access import may_act
+from engine.identity.models import User
 from engine.review import case_ops as review_ops
 from engine.review import task_ops as task_ops
-from engine.identity.access import may_act
 from engine.runtime.models import Case, HumanTask
-from engine.identity.models import User
 
 from ..extensions import commit, db_session
+from ..tasks.filters import parse_filter
 from . import bp, render
 from .auth import api_user
-from ..tasks.filters import parse_filter
 from .openapi import document
 from .parsing import Key, choice_param, json_object, object_id, object_name, paging
 

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("audit", __name__)
 
-from . import views, reports_views  # noqa: E402,F401  (registers the routes on bp)
+from . import reports_views, views  # noqa: E402,F401  (registers the routes on bp)

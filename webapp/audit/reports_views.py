@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request
+from flask import get_template_attribute, render_template, request
 from flask_login import login_required
-from markupsafe import Markup
 from sqlalchemy import select
 
-from engine.audit import search as audit_search
 from engine.audit import reports as reports
-from engine.db import utcnow
+from engine.audit import search as audit_search
+from engine.clock import beijing_today
 from engine.errors import InvalidData, NotFound
 from engine.runtime.models import ProcessDefinition
 
@@ -24,7 +23,7 @@ TABLES = ("counts", "cycle", "overdue") + tuple(t.key for t in reports.ANNUAL_TA
 def chosen_year() -> int:
     raw = request.args.get("year", "").strip()
     if not raw:
-        return (utcnow() + reports.BEIJING_OFFSET).year
+        return beijing_today().year
     if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
         raise InvalidData("年份无效", {"year": "请填写 2000–2100 之间的年份"})
     return int(raw)
@@ -43,11 +42,11 @@ def gather(year: int) -> dict[str, Any]:
 def report_page() -> Any:
     year = chosen_year()
     data = gather(year)
+    bar_chart = get_template_attribute("audit/_chart.html", "bar_chart")
     charts = {
-        "counts": Markup(reports.bar_chart_svg([(f"{r.org} · {r.process}", r.total) for r in data["counts"]], " 件")),
-        "cycle": Markup(reports.bar_chart_svg([(r.process, r.average_hours) for r in data["cycle"]
-                                               if r.step == "全流程"], " 小时")),
-        "overdue": Markup(reports.bar_chart_svg([(r.process, r.share) for r in data["overdue"]], "%")),
+        "counts": bar_chart([(f"{r.org} · {r.process}", r.total) for r in data["counts"]], " 件"),
+        "cycle": bar_chart([(r.process, r.average_hours) for r in data["cycle"] if r.step == "全流程"], " 小时"),
+        "overdue": bar_chart([(r.process, r.share) for r in data["overdue"]], "%"),
     }
     return render_template("audit/reports.html", year=year, charts=charts, **data)
 

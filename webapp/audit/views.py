@@ -7,17 +7,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
-from engine.audit import search as audit_search
 from engine.audit import checkpoints as checkpoints
 from engine.audit import dossier as dossier
-from engine.cases import queries as queries
+from engine.audit import search as audit_search
+from engine.audit.models import AuditCheckpoint
 from engine.audit.search import AuditScope
+from engine.cases import queries as queries
 from engine.errors import InvalidData, NotFound
 from engine.identity.models import User
-from engine.audit.models import AuditCheckpoint
 
 from ..extensions import commit, db_session
 from . import bp

@@ -13,8 +13,8 @@ from engine.journal import AuditEvent
 from engine.runtime.models import Case, HumanTask
 
 from .. import formrender
-from ..timeline import step_text
 from ..templating import audit_label, status_label
+from ..timeline import step_text
 
 Schema = dict[str, Any]
 CASE_ACTIONS = ("case.started", "task.completed", "case.completed", "case.recalled", "case.withdrawn", "case.copied",

@@ -9,8 +9,8 @@ from flask_login import login_required
 from engine.cases import operations as cases
 from engine.cases import queries as queries
 from engine.cases.api_views import start_form
-from engine.identity.access import may_act
 from engine.errors import InvalidData, NotFound
+from engine.identity.access import may_act
 from engine.identity.models import Organisation
 from engine.runtime.models import ProcessDefinition
 

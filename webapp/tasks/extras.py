@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.review import phrases as phrases
-from engine.review import case_ops as review_ops
-from engine.review import task_ops as task_ops
 from engine.identity.access import holds
+from engine.review import case_ops as review_ops
+from engine.review import phrases as phrases
+from engine.review import task_ops as task_ops
 from engine.runtime.models import HumanTask
 
 from ..extensions import db_session

@@ -7,10 +7,10 @@ from typing import Mapping
 from sqlalchemy.orm import Session
 
 from engine.cases import inbox as inbox
-from engine.identity.access import visible_org_ids
-from engine.runtime.deploy import latest_definitions
 from engine.errors import BadRequest
+from engine.identity.access import visible_org_ids
 from engine.identity.models import Organisation, User
+from engine.runtime.deploy import latest_definitions
 from engine.runtime.models import ProcessDefinition
 
 FILTER_KEYS = ("q", "process", "org", "since", "until", "overdue", "sort")

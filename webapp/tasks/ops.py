@@ -6,9 +6,9 @@ from typing import Any, Callable
 from flask import flash, redirect, request, url_for
 from flask_login import login_required
 
+from engine.errors import Conflict, InvalidData, PermissionDenied
 from engine.review import case_ops as review_ops
 from engine.review import task_ops as task_ops
-from engine.errors import Conflict, InvalidData, PermissionDenied
 from engine.runtime.models import Case, HumanTask
 
 from ..extensions import commit, db_session

@@ -7,9 +7,9 @@ from typing import Any, Callable
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from engine.errors import Conflict, InvalidData, NotFound
 from engine.review import phrases as phrases
 from engine.review import proxies as proxies
-from engine.errors import Conflict, InvalidData, NotFound
 
 from ..extensions import commit, db_session
 from . import bp

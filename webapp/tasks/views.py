@@ -8,13 +8,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from engine.cases import attachments as attachments
-from engine.cases import operations as cases
 from engine.cases import inbox as inbox
+from engine.cases import operations as cases
 from engine.cases import queries as queries
-from engine.identity import access as access
 from engine.errors import Conflict, InvalidData
-from engine.runtime.models import HumanTask
+from engine.identity import access as access
 from engine.roles import role_label
+from engine.runtime.models import HumanTask
 
 from .. import formrender
 from ..cases.context import case_page, step_schema

@@ -4,11 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-26
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from engine.journal import install_pg_guards
-
 
 revision = '0001'
 down_revision = None
