@@ -76,23 +76,22 @@ def validate_data(schema: dict[str, Any], data: Any) -> dict[str, str]:
             errors[str(name)] = "表单中没有这个字段"
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
-        field = _error_field(error)
         if error.validator == "additionalProperties" and not error.absolute_path:
             continue
-        if field not in errors:
-            errors[field] = _message(error, declared)
+        for field in _error_fields(error):
+            errors.setdefault(field, _message(error, declared))
     _check_text(data, errors)
     return errors
 
 
-def _error_field(error: ValidationError) -> str:
-    if error.validator == "required":
-        missing = re.findall(r"'([^']+)' is a required property", error.message)
-        if missing:
-            return ".".join([*map(str, error.absolute_path), missing[0]])
-    if error.validator == "additionalProperties":
-        return ".".join(map(str, error.absolute_path)) or "_"
-    return ".".join(map(str, error.absolute_path)) or "_"
+def _error_fields(error: ValidationError) -> list[str]:
+    """The dotted paths an error is about: its own path, or for ``required`` the missing properties under it
+    (from the schema's list and the instance, never from the English message)."""
+    path = [str(p) for p in error.absolute_path]
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [name for name in error.validator_value if name not in error.instance]
+        return [".".join([*path, name]) for name in missing] or [".".join(path) or "_"]
+    return [".".join(path) or "_"]
 
 
 def _message(error: ValidationError, declared: dict[str, Any]) -> str:

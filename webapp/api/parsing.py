@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from flask import request
 
@@ -20,13 +20,9 @@ MAX_OFFSET = 1_000_000
 MAX_ID = 2**31 - 1
 _DIGITS = re.compile(r"[0-9]{1,9}")
 _NAME = re.compile(r"[\w.\-]{1,64}")
-TYPE_LABELS: dict[type, str] = {str: "文本", dict: "对象", list: "数组", int: "整数", bool: "布尔值", type(None): "null"}
-
-
-@dataclass(frozen=True)
-class Key:
-    types: tuple[type, ...]
-    required: bool = True
+TYPE_LABELS = {"string": "文本", "object": "对象", "array": "数组", "integer": "整数", "number": "数字",
+               "boolean": "布尔值", "null": "null"}
+JSON = dict[str, Any]
 
 
 def _refuse_constant(name: str) -> Any:
@@ -42,21 +38,46 @@ def json_body() -> Any:
         raise BadRequest("请求体不是有效的 JSON（应为 UTF-8 编码的 JSON 对象）") from None
 
 
-def json_object(keys: Mapping[str, Key]) -> dict[str, Any]:
-    """A JSON object body whose top-level keys are declared in ``keys`` and have the declared types."""
+def json_object(schema: JSON) -> dict[str, Any]:
+    """A JSON object body checked against its request schema in the OpenAPI document: only the declared
+    top-level keys, each of its declared JSON type, the required ones present. Finer constraints (lengths,
+    enums, form data) are the engine's, which names the field in Chinese."""
     body = json_body()
     if not isinstance(body, dict):
         raise BadRequest("请求体必须是 JSON 对象")
-    wrong = {name: "不支持的参数" for name in body if name not in keys}
-    for name, key in keys.items():
-        if name in body and not isinstance(body[name], key.types):
-            wrong[name] = "类型不正确，应为" + "或".join(TYPE_LABELS[t] for t in key.types)
+    declared: JSON = schema.get("properties", {})
+    wrong = {name: "不支持的参数" for name in body if name not in declared}
+    for name, prop in declared.items():
+        kinds = json_types(prop)
+        if name in body and not any(_is_json_type(body[name], kind) for kind in kinds):
+            wrong[name] = "类型不正确，应为" + "或".join(TYPE_LABELS[kind] for kind in kinds)
     if wrong:
         raise BadRequest("请求参数格式不正确", wrong)
-    missing = {name: "必填" for name, key in keys.items() if key.required and name not in body}
+    missing = {name: "必填" for name in schema.get("required", []) if name not in body}
     if missing:
         raise InvalidData("缺少必填参数", missing)
     return body
+
+
+def json_types(prop: JSON) -> list[str]:
+    """The JSON types a property schema admits (an ``enum`` admits the types of its values)."""
+    if "enum" in prop:
+        return sorted({_json_type_of(value) for value in prop["enum"]}, key=list(TYPE_LABELS).index)
+    kinds = prop.get("type", [])
+    return [kinds] if isinstance(kinds, str) else list(kinds)
+
+
+def _json_type_of(value: Any) -> str:
+    return next(kind for kind in TYPE_LABELS if _is_json_type(value, kind))
+
+
+def _is_json_type(value: Any, kind: str) -> bool:
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, {"string": str, "object": dict, "array": list, "boolean": bool,
+                              "null": type(None)}[kind])
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,8 @@ from engine.review import task_ops as task_ops
 from ..extensions import commit, db_session
 from . import bp, render
 from .auth import api_user
-from .parsing import Key, json_object, object_id, paging
-
-REASON_KEYS = {"reason": Key((str, type(None)), required=False)}
-WITHDRAW_KEYS = {"reason": Key((str,))}
-COPY_KEYS = {"users": Key((list,)), "note": Key((str, type(None)), required=False)}
-URGE_KEYS = {"message": Key((str, type(None)), required=False)}
-HANDOVER_KEYS = {"user": Key((str,)), "note": Key((str, type(None)), required=False)}
-REPLY_KEYS = {"opinion": Key((str,))}
-SIGNER_KEYS = {"user": Key((str,)), "position": Key((str,)), "note": Key((str, type(None)), required=False)}
+from .openapi import SCHEMAS
+from .parsing import json_object, object_id, paging
 
 
 def _case_json(case: Any) -> dict[str, Any]:
@@ -44,7 +37,7 @@ def list_copies() -> Response:
 
 @bp.post("/cases/<int:case_id>/recall")
 def recall_case(case_id: int) -> Response:
-    body = json_object(REASON_KEYS)
+    body = json_object(SCHEMAS["ReasonRequest"])
     case = review_ops.recall_case(db_session(), api_user(), object_id(case_id, "事项"), body.get("reason"))
     commit()
     return jsonify(_case_json(case))
@@ -52,7 +45,7 @@ def recall_case(case_id: int) -> Response:
 
 @bp.post("/cases/<int:case_id>/withdraw")
 def withdraw_case(case_id: int) -> Response:
-    body = json_object(WITHDRAW_KEYS)
+    body = json_object(SCHEMAS["WithdrawRequest"])
     case = review_ops.withdraw_case(db_session(), api_user(), object_id(case_id, "事项"), body["reason"])
     commit()
     return jsonify(_case_json(case))
@@ -60,7 +53,7 @@ def withdraw_case(case_id: int) -> Response:
 
 @bp.post("/cases/<int:case_id>/copies")
 def copy_case(case_id: int) -> Response:
-    body = json_object(COPY_KEYS)
+    body = json_object(SCHEMAS["CopyRequest"])
     session, user = db_session(), api_user()
     review_ops.copy_case(session, user, object_id(case_id, "事项"), body["users"], body.get("note"))
     commit()
@@ -69,7 +62,7 @@ def copy_case(case_id: int) -> Response:
 
 @bp.post("/cases/<int:case_id>/read")
 def mark_read(case_id: int) -> Response:
-    json_object({})
+    json_object(SCHEMAS["EmptyRequest"])
     session, user = db_session(), api_user()
     review_ops.mark_copy_read(session, user, object_id(case_id, "事项"))
     commit()
@@ -78,7 +71,7 @@ def mark_read(case_id: int) -> Response:
 
 @bp.post("/cases/<int:case_id>/urge")
 def urge_case(case_id: int) -> Response:
-    body = json_object(URGE_KEYS)
+    body = json_object(SCHEMAS["UrgeRequest"])
     handlers = review_ops.urge_case(db_session(), api_user(), object_id(case_id, "事项"), body.get("message"))
     commit()
     return jsonify({"handlers": [render.user_ref(h) for h in handlers]})
@@ -93,28 +86,28 @@ def _task_result(task_id: int) -> Response:
 
 @bp.post("/tasks/<int:task_id>/transfer")
 def transfer_task(task_id: int) -> Response:
-    body = json_object(HANDOVER_KEYS)
+    body = json_object(SCHEMAS["HandoverRequest"])
     task_ops.transfer_task(db_session(), api_user(), object_id(task_id, "任务"), body["user"], body.get("note"))
     return _task_result(task_id)
 
 
 @bp.post("/tasks/<int:task_id>/delegate")
 def delegate_task(task_id: int) -> Response:
-    body = json_object(HANDOVER_KEYS)
+    body = json_object(SCHEMAS["HandoverRequest"])
     task_ops.delegate_task(db_session(), api_user(), object_id(task_id, "任务"), body["user"], body.get("note"))
     return _task_result(task_id)
 
 
 @bp.post("/tasks/<int:task_id>/reply")
 def reply_delegation(task_id: int) -> Response:
-    body = json_object(REPLY_KEYS)
+    body = json_object(SCHEMAS["ReplyRequest"])
     task_ops.resolve_delegation(db_session(), api_user(), object_id(task_id, "任务"), body["opinion"])
     return _task_result(task_id)
 
 
 @bp.post("/tasks/<int:task_id>/signers")
 def add_signer(task_id: int) -> Response:
-    body = json_object(SIGNER_KEYS)
+    body = json_object(SCHEMAS["SignerRequest"])
     task_ops.add_signer(db_session(), api_user(), object_id(task_id, "任务"), body["user"], body["position"],
                         body.get("note"))
     return _task_result(task_id)
@@ -122,7 +115,7 @@ def add_signer(task_id: int) -> Response:
 
 @bp.post("/signers/<int:signer_id>/remove")
 def remove_signer(signer_id: int) -> Response:
-    json_object({})
+    json_object(SCHEMAS["EmptyRequest"])
     signer = task_ops.remove_signer(db_session(), api_user(), object_id(signer_id, "加签记录"))
     return _task_result(signer.task_id)
 
@@ -130,7 +123,7 @@ def remove_signer(signer_id: int) -> Response:
 @bp.post("/tasks/batch-approve")
 def batch_approve() -> Response:
     from engine.review import batch as batch
-    body = json_object({"task_ids": Key((list,)), "comment": Key((str, type(None)), required=False)})
+    body = json_object(SCHEMAS["BatchRequest"])
     results = batch.batch_approve(db_session(), api_user(), body["task_ids"], body.get("comment"))
     commit()
     return jsonify({"results": [{"task_id": r.task_id, "ok": r.ok, "message": r.message, "case_number": r.case_number}
@@ -147,7 +140,7 @@ def list_phrases() -> Response:
 @bp.post("/phrases")
 def add_phrase() -> tuple[Response, int]:
     from engine.review import phrases as phrases
-    body = json_object({"text": Key((str,))})
+    body = json_object(SCHEMAS["PhraseRequest"])
     phrase = phrases.add_phrase(db_session(), api_user(), body["text"])
     commit()
     return jsonify({"id": phrase.id, "text": phrase.text, "own": True}), 201
@@ -156,7 +149,7 @@ def add_phrase() -> tuple[Response, int]:
 @bp.post("/phrases/<int:phrase_id>/delete")
 def delete_phrase(phrase_id: int) -> Response:
     from engine.review import phrases as phrases
-    json_object({})
+    json_object(SCHEMAS["EmptyRequest"])
     phrases.delete_phrase(db_session(), api_user(), object_id(phrase_id, "常用语"))
     commit()
     return jsonify({"deleted": phrase_id})
@@ -176,7 +169,7 @@ def list_proxies() -> Response:
 @bp.post("/proxies")
 def set_proxy() -> tuple[Response, int]:
     from engine.review import proxies as proxies
-    body = json_object({"proxy": Key((str,)), "starts_on": Key((str,)), "ends_on": Key((str,))})
+    body = json_object(SCHEMAS["ProxyRequest"])
     rule = proxies.set_proxy(db_session(), api_user(), body["proxy"], _iso_date(body, "starts_on"),
                              _iso_date(body, "ends_on"))
     commit()
@@ -186,7 +179,7 @@ def set_proxy() -> tuple[Response, int]:
 @bp.post("/proxies/<int:rule_id>/cancel")
 def cancel_proxy(rule_id: int) -> Response:
     from engine.review import proxies as proxies
-    json_object({})
+    json_object(SCHEMAS["EmptyRequest"])
     rule = proxies.cancel_proxy(db_session(), api_user(), object_id(rule_id, "代理设置"))
     commit()
     return jsonify(_proxy_json(rule))
@@ -214,7 +207,7 @@ def list_notifications() -> Response:
 @bp.post("/notifications/read")
 def read_notifications() -> Response:
     from engine.cases import notify as notify
-    json_object({})
+    json_object(SCHEMAS["EmptyRequest"])
     count = notify.mark_all_read(db_session(), api_user())
     commit()
     return jsonify({"marked": count})
@@ -247,8 +240,7 @@ def add_attachment(case_id: int) -> tuple[Response, int]:
     from engine.errors import InvalidData
 
     from ..tasks.files import upload_dir
-    body = json_object({"filename": Key((str,)), "content_base64": Key((str,)),
-                        "task_id": Key((int, type(None)), required=False)})
+    body = json_object(SCHEMAS["AttachmentRequest"])
     try:
         content = base64.b64decode(body["content_base64"], validate=True)
     except (binascii.Error, ValueError):
@@ -273,7 +265,7 @@ def get_attachment(attachment_id: int) -> Response:
 @bp.post("/tasks/<int:task_id>/draft")
 def save_draft(task_id: int) -> Response:
     from engine.cases import attachments as attachments
-    body = json_object({"data": Key((dict,)), "comment": Key((str, type(None)), required=False)})
+    body = json_object(SCHEMAS["DraftRequest"])
     draft = attachments.save_draft(db_session(), api_user(), object_id(task_id, "任务"), body["data"],
                                    body.get("comment"))
     commit()

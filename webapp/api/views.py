@@ -20,12 +20,9 @@ from ..extensions import commit, db_session
 from ..tasks.filters import parse_filter
 from . import bp, render
 from .auth import api_user
-from .openapi import document
-from .parsing import Key, choice_param, json_object, object_id, object_name, paging
+from .openapi import SCHEMAS, document
+from .parsing import choice_param, json_object, object_id, object_name, paging
 
-START_CASE_KEYS = {"process": Key((str,)), "org": Key((str,)), "title": Key((str,)), "data": Key((dict,))}
-COMPLETE_KEYS = {"decision": Key((str,)), "comment": Key((str, type(None)), required=False),
-                 "data": Key((dict, type(None)), required=False), "return_to": Key((str, type(None)), required=False)}
 LIST_SORTS = {queries.OPEN_VIEW: inbox.SORTS, queries.DONE: (inbox.NEWEST, inbox.OLDEST),
               queries.STARTED: (inbox.NEWEST, inbox.OLDEST), queries.COPIED: (inbox.NEWEST, inbox.OLDEST)}
 
@@ -51,7 +48,7 @@ def get_process(key: str) -> Response:
 
 @bp.post("/cases")
 def start_case() -> tuple[Response, int, dict[str, str]]:
-    body = json_object(START_CASE_KEYS)
+    body = json_object(SCHEMAS["StartCaseRequest"])
     session, user = db_session(), api_user()
     org = api_views.visible_org(session, user, object_name(body["org"], "组织"))
     case = cases.start_case(session, user, object_name(body["process"], "流程"), org, body["title"], body["data"])
@@ -110,7 +107,7 @@ def task_json(task: HumanTask, user: User) -> dict[str, Any]:
 
 @bp.post("/tasks/<int:task_id>/complete")
 def complete_task(task_id: int) -> Response:
-    body = json_object(COMPLETE_KEYS)
+    body = json_object(SCHEMAS["CompleteTaskRequest"])
     case = cases.complete_task(db_session(), api_user(), object_id(task_id, "任务"), body["decision"],
                                body.get("comment"), body.get("data"), return_to=body.get("return_to"))
     commit()
