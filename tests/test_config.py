@@ -113,3 +113,9 @@ def test_development_cookies_work_over_plain_http(tmp_path: Path) -> None:
     assert (app.config["SESSION_COOKIE_NAME"], app.config["SESSION_COOKIE_SECURE"]) == ("baguan_session", False)
     cookie = _cookie_after_login_state(app)
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_a_too_short_audit_key_is_refused_at_start_up() -> None:
+    with pytest.raises(ConfigError, match="BAGUAN_AUDIT_KEY"):
+        load_config({"BAGUAN_ENV": "development", "BAGUAN_AUDIT_KEY": "short"})
+    assert load_config({"BAGUAN_ENV": "development", "BAGUAN_AUDIT_KEY": "long-enough-key"})["AUDIT_KEY"] == "long-enough-key"

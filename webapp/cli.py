@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -226,7 +225,7 @@ def audit_verify(checkpoint_file: Path | None) -> None:
 
 def _check_checkpoint_file(session: Session, path: Path) -> checkpoints.PrefixCheck:
     document = checkpoints.parse_document(path.read_text(encoding="utf-8"))
-    return checkpoints.check_document(session, document, checkpoints.signing_key(_config()["SECRET_KEY"]))
+    return checkpoints.check_document(session, document, checkpoints.signing_key(_config()["SECRET_KEY"], _config()["AUDIT_KEY"]))
 
 
 @audit_group.command("checkpoint")
@@ -234,7 +233,7 @@ def _check_checkpoint_file(session: Session, path: Path) -> checkpoints.PrefixCh
 def audit_checkpoint(output: Path | None) -> None:
     """Store the chain's head as a checkpoint and print it as a signed JSON document."""
     with command_session() as session:
-        key = checkpoints.signing_key(_config()["SECRET_KEY"])
+        key = checkpoints.signing_key(_config()["SECRET_KEY"], _config()["AUDIT_KEY"])
         document = checkpoints.checkpoint_document(checkpoints.create_checkpoint(session), key)
     text = json.dumps(document, ensure_ascii=False, indent=2)
     if output is not None:
@@ -296,7 +295,7 @@ def dossier_verify(path: Path, key: str | None) -> None:
         data = path.read_bytes()
     except OSError as exc:
         raise CliError(f"无法读取文件：{exc}") from None
-    secret = key or os.environ.get("BAGUAN_AUDIT_KEY")
+    secret = key or _config()["AUDIT_KEY"]
     verdict = dossier.verify(data, secret.encode("utf-8") if secret else None)
     for note in verdict.notes:
         click.echo(note)

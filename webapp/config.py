@@ -38,6 +38,8 @@ SETTINGS = (
     Setting("BAGUAN_SMTP_PASSWORD", None, "SMTP password (optional)"),
     Setting("BAGUAN_SMTP_FROM", "baguan@localhost", "sender address of notification e-mails"),
     Setting("BAGUAN_SMTP_STARTTLS", "0", "1 = upgrade the SMTP connection with STARTTLS"),
+    Setting("BAGUAN_AUDIT_KEY", None, "signs audit checkpoints and dossiers (keep it from the database "
+            "administrators; at least 8 characters); default: the secret key"),
     Setting("BAGUAN_UPLOAD_DIR", None, "where attachments are stored; default instance/uploads (outside the web root)"),
 )
 
@@ -74,6 +76,7 @@ def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping[str
         "SMTP_USER": get("BAGUAN_SMTP_USER"), "SMTP_PASSWORD": get("BAGUAN_SMTP_PASSWORD"),
         "SMTP_FROM": get("BAGUAN_SMTP_FROM"), "SMTP_STARTTLS": _flag(get("BAGUAN_SMTP_STARTTLS")),
         "UPLOAD_DIR": get("BAGUAN_UPLOAD_DIR") or str(DEFAULT_INSTANCE / "uploads"),
+        "AUDIT_KEY": env.get("BAGUAN_AUDIT_KEY") or None,
     }
     config.update(overrides or {})
     validate_config(config)
@@ -93,6 +96,9 @@ def validate_config(config: Mapping[str, Any]) -> None:
     secret = config.get("SECRET_KEY")
     if config["BAGUAN_ENV"] == "production" and (not secret or secret == "dev-only-secret" or len(secret) < 16):
         raise ConfigError("生产环境必须设置 BAGUAN_SECRET_KEY（至少 16 个字符的随机串）")
+    audit_key = config.get("AUDIT_KEY")
+    if audit_key is not None and len(str(audit_key).strip()) < 8:
+        raise ConfigError("BAGUAN_AUDIT_KEY 至少需要 8 个字符（建议 32 个以上的随机字符）")
     url = str(config["DATABASE_URL"])
     if not url.startswith(("sqlite", "postgresql")):
         raise ConfigError("BAGUAN_DATABASE_URL 只支持 sqlite:/// 或 postgresql:// 地址")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
@@ -25,10 +24,9 @@ DOCUMENT_TYPE = "baguan-audit-checkpoint"
 SIGNED_FIELDS = ("type", "version", "event_id", "event_count", "head_hash", "created_at")
 
 
-def signing_key(secret: str | None, environ: Mapping[str, str] | None = None) -> bytes:
-    """BAGUAN_AUDIT_KEY when set (keep it away from the database administrators), else the secret key."""
-    env = os.environ if environ is None else environ
-    key = env.get("BAGUAN_AUDIT_KEY") or secret
+def signing_key(secret: str | None, audit_key: str | None = None) -> bytes:
+    """The audit key when configured (keep it away from the database administrators), else the secret key."""
+    key = audit_key or secret
     if not key:
         raise BadRequest("未设置签名密钥：请设置 BAGUAN_AUDIT_KEY 或 BAGUAN_SECRET_KEY")
     return key.encode("utf-8")

@@ -60,7 +60,7 @@ def scope() -> AuditScope:
 
 
 def signing_key() -> bytes:
-    return checkpoints.signing_key(current_app.config.get("SECRET_KEY"))
+    return checkpoints.signing_key(current_app.config.get("SECRET_KEY"), current_app.config.get("AUDIT_KEY"))
 
 
 @bp.route("/")
