@@ -5,6 +5,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -178,3 +179,16 @@ def revoke_sessions(session: Session, user: User) -> None:
     """Invalidate every browser session of ``user`` (logout, password or role change)."""
     user.session_token = secrets.token_hex(16)
     session.flush()
+
+
+def societies(session: Session, among: set[int] | None = None) -> list[Organisation]:
+    """Societies by code; ``among``: only those organisation ids."""
+    stmt = select(Organisation).where(Organisation.kind == "society").order_by(Organisation.code)
+    if among is not None:
+        stmt = stmt.where(Organisation.id.in_(among))
+    return list(session.scalars(stmt))
+
+
+def users_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, User]:
+    wanted = {i for i in ids if i is not None}
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))} if wanted else {}

@@ -119,3 +119,8 @@ def specs_for(definition: ProcessDefinition) -> tuple[BpmnProcessSpec, dict[str,
             _SPEC_CACHE.pop(next(iter(_SPEC_CACHE)))
         cached = _SPEC_CACHE[key] = load_specs(definition.spec_json)
     return cached
+
+
+def process_keys(session: Session) -> set[str]:
+    """The key of every process ever deployed."""
+    return set(session.scalars(select(ProcessDefinition.key).distinct()))

@@ -5,10 +5,10 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from engine.errors import BadRequest, Conflict, DeployRejected, InvalidData
-from engine.identity.models import Organisation, User
+from engine.identity import accounts
+from engine.identity.models import User
 from engine.library import catalogue as catalogue
 from engine.studio import migrate as studio_migrate
 from engine.studio import versions as studio
@@ -25,8 +25,7 @@ def me() -> User:
 @bp.route("/")
 def index() -> Any:
     session = db_session()
-    societies = session.scalars(select(Organisation).where(Organisation.kind == "society").order_by(Organisation.code))
-    return render_template("admin/index.html", entries=catalogue.entries(session), societies=list(societies))
+    return render_template("admin/index.html", entries=catalogue.entries(session), societies=accounts.societies(session))
 
 
 @bp.route("/processes/<key>/catalogue", methods=("POST",))
@@ -59,7 +58,7 @@ def upload() -> Any:
 def versions(key: str) -> Any:
     session = db_session()
     rows = studio.versions(session, key)
-    deployers = {u.id: u for u in session.scalars(select(User).where(User.id.in_({r.deployed_by for r in rows})))}
+    deployers = accounts.users_by_id(session, (r.deployed_by for r in rows))
     return render_template("admin/versions.html", key=key, rows=rows, deployers=deployers)
 
 

@@ -5,13 +5,12 @@ from typing import Any
 
 from flask import get_template_attribute, render_template, request
 from flask_login import login_required
-from sqlalchemy import select
 
 from engine.audit import reports as reports
 from engine.audit import search as audit_search
 from engine.clock import beijing_today
 from engine.errors import InvalidData, NotFound
-from engine.runtime.models import ProcessDefinition
+from engine.runtime.deploy import process_keys
 
 from ..extensions import commit, db_session
 from . import bp
@@ -32,7 +31,7 @@ def chosen_year() -> int:
 def gather(year: int) -> dict[str, Any]:
     session, mine = db_session(), scope()
     cases = reports.cases_in_year(session, mine, year)
-    known = set(session.scalars(select(ProcessDefinition.key).distinct()))
+    known = process_keys(session)
     return {"counts": reports.counts(session, cases), "cycle": reports.cycle_times(session, cases),
             "overdue": reports.overdue(session, cases), "annual": reports.annual_tables(session, mine, year, known)}
 

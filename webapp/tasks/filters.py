@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases import inbox as inbox
 from engine.errors import BadRequest
+from engine.identity import accounts
 from engine.identity.access import visible_org_ids
 from engine.identity.models import Organisation, User
 from engine.runtime.deploy import latest_definitions
@@ -57,9 +58,7 @@ def parse_filter(session: Session, user: User, args: Mapping[str, str], sorts: t
 
 
 def society_choices(session: Session, user: User) -> list[Organisation]:
-    visible = visible_org_ids(session, user)
-    orgs = session.query(Organisation).filter(Organisation.id.in_(visible), Organisation.kind == "society")
-    return sorted(orgs, key=lambda o: o.code)
+    return accounts.societies(session, visible_org_ids(session, user))
 
 
 def process_choices(session: Session) -> list[ProcessDefinition]:
