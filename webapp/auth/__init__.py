@@ -38,7 +38,7 @@ def safe_next(target: str | None) -> str:
 def login() -> object:
     if current_user.is_authenticated:
         return redirect(url_for("tasks.inbox"))
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("auth/login.html", next=request.args.get("next", ""))
     result = identity.authenticate(db_session(), request.form.get("username", ""),
                                    request.form.get("password", ""), request.remote_addr or "?")
