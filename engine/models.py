@@ -73,6 +73,8 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    hint: Mapped[str] = mapped_column(String(16), default="")
     revoked: Mapped[bool] = mapped_column(default=False)
 
 
@@ -198,3 +200,4 @@ from . import models_audit  # noqa: E402,F401
 from . import models_review  # noqa: E402,F401
 from . import models_library  # noqa: E402,F401
 from . import models_studio  # noqa: E402,F401
+from . import models_login  # noqa: E402,F401

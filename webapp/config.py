@@ -10,6 +10,7 @@ from typing import Any, Mapping
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 ENVIRONMENTS = ("production", "development", "testing")
+MAX_PROXY_HOPS = 5
 
 
 class ConfigError(RuntimeError):
@@ -32,6 +33,8 @@ SETTINGS = (
     Setting("BAGUAN_WORKERS", "2", "gunicorn worker processes for `baguan serve`"),
     Setting("BAGUAN_COOKIE_SECURE", "1", "send cookies only over HTTPS (set 0 for plain http on loopback)"),
     Setting("BAGUAN_SESSION_HOURS", "8", "absolute lifetime of a login session, in hours"),
+    Setting("BAGUAN_TRUSTED_PROXIES", "0", "reverse-proxy hops in front of Baguan whose X-Forwarded-For/-Proto/-Host "
+            "are trusted (0 = none: the TCP peer is the client)"),
     Setting("BAGUAN_SMTP_HOST", None, "SMTP server for e-mail notifications; unset = in-app notifications only"),
     Setting("BAGUAN_SMTP_PORT", "25", "SMTP port"),
     Setting("BAGUAN_SMTP_USER", None, "SMTP login (optional)"),
@@ -67,6 +70,7 @@ def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping[str
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": secure,
+        "TRUSTED_PROXIES": _int(get("BAGUAN_TRUSTED_PROXIES"), "BAGUAN_TRUSTED_PROXIES"),
         "HOST": get("BAGUAN_HOST"),
         "PORT": _int(get("BAGUAN_PORT"), "BAGUAN_PORT"),
         "WORKERS": _int(get("BAGUAN_WORKERS"), "BAGUAN_WORKERS"),
@@ -98,3 +102,5 @@ def validate_config(config: Mapping[str, Any]) -> None:
         raise ConfigError("BAGUAN_DATABASE_URL 只支持 sqlite:/// 或 postgresql:// 地址")
     if not 0 < int(config["PORT"]) < 65536:
         raise ConfigError("BAGUAN_PORT 超出范围")
+    if not 0 <= int(config["TRUSTED_PROXIES"]) <= MAX_PROXY_HOPS:
+        raise ConfigError(f"BAGUAN_TRUSTED_PROXIES 必须是 0 到 {MAX_PROXY_HOPS} 之间的整数（反向代理的层数）")

@@ -45,9 +45,11 @@ def login() -> object:
     commit()
     if result.user is None:
         flash(result.error or "登录失败", "error")
-        status = 429 if result.throttled else 401
-        return render_template("auth/login.html", next=request.form.get("next", ""),
-                               username=request.form.get("username", "")), status
+        page = render_template("auth/login.html", next=request.form.get("next", ""),
+                               username=request.form.get("username", ""))
+        if result.throttled:
+            return page, 429, {"Retry-After": str(result.retry_after)}
+        return page, 401
     session.clear()
     login_user(result.user)
     session.permanent = True
