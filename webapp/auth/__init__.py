@@ -14,6 +14,8 @@ from ..extensions import commit, db_session, login_manager
 
 bp = Blueprint("auth", __name__)
 
+from .sessions import start_session  # noqa: E402  (registers the session-limit hook on bp)
+
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
@@ -53,6 +55,7 @@ def login() -> object:
     session.clear()
     login_user(result.user)
     session.permanent = True
+    start_session()
     return redirect(safe_next(request.form.get("next")))
 
 
