@@ -15,6 +15,7 @@ from ..extensions import commit, db_session, login_manager
 bp = Blueprint("auth", __name__)
 
 from .sessions import start_session  # noqa: E402  (registers the session-limit hook on bp)
+from . import tokens  # noqa: E402,F401  (registers the token pages on bp)
 
 
 @login_manager.user_loader
