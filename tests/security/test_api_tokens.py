@@ -7,18 +7,16 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from freezegun import freeze_time
 from sqlalchemy import select, text
 
 from engine import api_tokens, identity
 from engine.models import AuditEvent
-from webapp import create_app
 
 from ..conftest import TEST_PASSWORD, World
 from ..webapp.helpers import page
-from .helpers import assert_clean_failure, run_cli
+from .helpers import assert_clean_failure, csrf_client, csrf_token, run_cli
 
 T0 = datetime(2026, 12, 1, 9, 0, 0)
 
@@ -108,22 +106,17 @@ def test_a_user_sees_and_revokes_only_their_own_tokens(world: World, client: Fla
 
 
 def test_revoking_needs_the_csrf_token(db_url: str, world: World) -> None:
-    app: Flask = create_app({"DATABASE_URL": db_url, "BAGUAN_ENV": "testing",
-                             "SECRET_KEY": "test-secret-key-0123456789", "WTF_CSRF_ENABLED": True},
-                            environ={"BAGUAN_ENV": "testing"})
     token = _create(world, "xh_sg")
-    browser = app.test_client()
-    form_token = re.search(r'name="csrf_token" value="([^"]+)"', page(browser.get("/login")))
-    assert form_token
-    browser.post("/login", data={"username": "xh_sg", "password": TEST_PASSWORD, "csrf_token": form_token.group(1)})
+    browser = csrf_client(db_url)
+    login_form = {"username": "xh_sg", "password": TEST_PASSWORD, "csrf_token": csrf_token(page(browser.get("/login")))}
+    assert browser.post("/login", data=login_form).status_code == 302
     listing = page(browser.get("/account/tokens"))
     [token_id] = re.findall(r'action="/account/tokens/(\d+)/revoke"', listing)
     assert browser.post(f"/account/tokens/{token_id}/revoke").status_code == 400
-    assert _works(app.test_client(), token)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', listing)
-    assert csrf
-    assert browser.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf.group(1)}).status_code == 302
-    assert not _works(app.test_client(), token)
+    assert _works(browser, token)
+    revoke = browser.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(listing)})
+    assert revoke.status_code == 302
+    assert not _works(browser, token)
 
 
 def test_the_settings_page_links_to_the_tokens(login: Callable[[str], FlaskClient]) -> None:

@@ -1,7 +1,6 @@
 """HEAD is GET without a body: a HEAD carrying a form body must never run a view's POST branch (no CSRF check)."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -10,28 +9,19 @@ from sqlalchemy import func, select
 
 from engine import cases
 from engine.models import Case, HumanTask
-from webapp import create_app
 
 from ..conftest import TEST_PASSWORD, World
 from ..webapp.helpers import page, plan_form
+from .helpers import csrf_client, csrf_token
 
 
 @pytest.fixture
 def browser(db_url: str, world: World) -> FlaskClient:
-    """A client of an app with CSRF protection on, as in production."""
-    app = create_app({"DATABASE_URL": db_url, "BAGUAN_ENV": "testing", "SECRET_KEY": "test-secret-key-0123456789",
-                      "WTF_CSRF_ENABLED": True}, environ={"BAGUAN_ENV": "testing"})
-    return app.test_client()
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match
-    return match.group(1)
+    return csrf_client(db_url)
 
 
 def _log_in(client: FlaskClient, username: str) -> None:
-    token = _csrf(page(client.get("/login")))
+    token = csrf_token(page(client.get("/login")))
     response = client.post("/login", data={"username": username, "password": TEST_PASSWORD, "csrf_token": token})
     assert response.status_code == 302
 

@@ -4,29 +4,24 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from engine import api_tokens
-from engine.models import User
-
 from ..extensions import commit, db_session
+from ..tasks.current import me
 from . import bp
-
-
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
 
 
 @bp.get("/account/tokens")
 @login_required
 def tokens() -> Any:
-    return render_template("auth/tokens.html", tokens=api_tokens.list_tokens(db_session(), _me().username))
+    return render_template("auth/tokens.html", tokens=api_tokens.list_tokens(db_session(), me().username))
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int) -> Any:
-    info, changed = api_tokens.revoke_token(db_session(), token_id, actor=_me(), owner=_me())
+    info, changed = api_tokens.revoke_token(db_session(), token_id, actor=me(), owner=me())
     commit()
     flash(f"已撤销令牌 {info.hint}…" if changed else f"令牌 {info.hint}… 此前已撤销", "success")
     return redirect(url_for("auth.tokens"))
