@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.bootstrap import start as start_engine
 
@@ -16,6 +17,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
     start_engine()
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(load_config(environ, overrides))
+    _trust_proxies(app)
     init_database(app)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -28,6 +30,13 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
     from .templating import init_templating
     init_templating(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, take the client address, scheme and host from the last N forwarded hops."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -20,6 +20,7 @@ from engine.bootstrap import start as start_engine
 from engine.db import make_engine, make_session_factory
 from engine.errors import BaguanError, DeployRejected
 from engine.identity import accounts as identity
+from engine.identity import tokens as api_tokens
 from engine.identity.models import Organisation
 from engine.runtime import deploy as deployment
 from engine.runtime import schema as schema
@@ -27,6 +28,7 @@ from engine.runtime import schema as schema
 from . import create_app
 from .config import PROJECT_ROOT, ConfigError, load_config
 from .demo import DEMO_PASSWORD, demo_logins, seed_demo
+from .templating import local_time
 
 
 class CliError(click.ClickException):
@@ -192,9 +194,36 @@ def token() -> None:
 @token.command("create")
 @click.argument("username")
 def token_create(username: str) -> None:
+    """Create a token (valid BAGUAN_TOKEN_DAYS days) and print it; it is shown only this once."""
+    lifetime = _config()["TOKEN_LIFETIME"]
     with command_session() as session:
-        value = identity.create_token(session, username)
+        value = identity.create_token(session, username, lifetime=lifetime)
     click.echo(value)
+
+
+@token.command("list")
+@click.argument("username", required=False)
+def token_list(username: str | None) -> None:
+    """List tokens (of one user): id, user, first characters, created, expires, status."""
+    with command_session() as session:
+        rows = api_tokens.list_tokens(session, username)
+    if not rows:
+        click.echo("没有访问令牌")
+    for row in rows:
+        click.echo(f"#{row.id}\t{row.username}\t{row.hint}…\t创建 {local_time(row.created_at)}"
+                   f"\t到期 {local_time(row.expires_at)}\t{row.status_label}")
+
+
+@token.command("revoke")
+@click.argument("token_id", metavar="ID")
+def token_revoke(token_id: str) -> None:
+    """Revoke a token by the id shown in ``baguan token list``."""
+    number = token_id.strip().lstrip("#")
+    if not number.isdigit() or len(number) > 18:
+        raise CliError(f"令牌编号必须是正整数（见 baguan token list），当前值：{token_id}")
+    with command_session() as session:
+        info, changed = api_tokens.revoke_token(session, int(number))
+    click.echo(f"已撤销令牌 #{info.id}（{info.username}，{info.hint}…）" if changed else f"令牌 #{info.id} 此前已撤销")
 
 
 @cli.group("audit")

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 ENVIRONMENTS = ("production", "development", "testing")
+MAX_PROXY_HOPS = 5
 
 
 class ConfigError(RuntimeError):
@@ -31,7 +32,11 @@ SETTINGS = (
     Setting("BAGUAN_PORT", "5000", "port `baguan serve` listens on"),
     Setting("BAGUAN_WORKERS", "2", "gunicorn worker processes for `baguan serve`"),
     Setting("BAGUAN_COOKIE_SECURE", "1", "send cookies only over HTTPS (set 0 for plain http on loopback)"),
-    Setting("BAGUAN_SESSION_HOURS", "8", "absolute lifetime of a login session, in hours"),
+    Setting("BAGUAN_SESSION_HOURS", "8", "absolute lifetime of a login session, in hours (activity does not extend it)"),
+    Setting("BAGUAN_SESSION_IDLE_MINUTES", "30", "a login session ends after this many minutes without a request"),
+    Setting("BAGUAN_TOKEN_DAYS", "90", "lifetime of a new API token, in days"),
+    Setting("BAGUAN_TRUSTED_PROXIES", "0", "reverse-proxy hops in front of Baguan whose X-Forwarded-For/-Proto/-Host "
+            "are trusted (0 = none: the TCP peer is the client)"),
     Setting("BAGUAN_SMTP_HOST", None, "SMTP server for e-mail notifications; unset = in-app notifications only"),
     Setting("BAGUAN_SMTP_PORT", "25", "SMTP port"),
     Setting("BAGUAN_SMTP_USER", None, "SMTP login (optional)"),
@@ -66,9 +71,13 @@ def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping[str
         "REMEMBER_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int(get("BAGUAN_SESSION_HOURS"), "BAGUAN_SESSION_HOURS")),
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=_int(get("BAGUAN_SESSION_IDLE_MINUTES"),
+                                                        "BAGUAN_SESSION_IDLE_MINUTES")),
+        "TOKEN_LIFETIME": timedelta(days=_int(get("BAGUAN_TOKEN_DAYS"), "BAGUAN_TOKEN_DAYS")),
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": secure,
+        "TRUSTED_PROXIES": _int(get("BAGUAN_TRUSTED_PROXIES"), "BAGUAN_TRUSTED_PROXIES"),
         "HOST": get("BAGUAN_HOST"),
         "PORT": _int(get("BAGUAN_PORT"), "BAGUAN_PORT"),
         "WORKERS": _int(get("BAGUAN_WORKERS"), "BAGUAN_WORKERS"),
@@ -104,3 +113,16 @@ def validate_config(config: Mapping[str, Any]) -> None:
         raise ConfigError("BAGUAN_DATABASE_URL 只支持 sqlite:/// 或 postgresql:// 地址")
     if not 0 < int(config["PORT"]) < 65536:
         raise ConfigError("BAGUAN_PORT 超出范围")
+    _check_durations(config)
+    if not 0 <= int(config["TRUSTED_PROXIES"]) <= MAX_PROXY_HOPS:
+        raise ConfigError(f"BAGUAN_TRUSTED_PROXIES 必须是 0 到 {MAX_PROXY_HOPS} 之间的整数（反向代理的层数）")
+
+
+def _check_durations(config: Mapping[str, Any]) -> None:
+    lifetime, idle = config["PERMANENT_SESSION_LIFETIME"], config["SESSION_IDLE_TIMEOUT"]
+    if not timedelta(hours=1) <= lifetime <= timedelta(days=7):
+        raise ConfigError("BAGUAN_SESSION_HOURS 必须在 1 到 168 之间（小时）")
+    if not timedelta(minutes=1) <= idle <= lifetime:
+        raise ConfigError("BAGUAN_SESSION_IDLE_MINUTES 必须至少为 1，且不超过会话总时长 BAGUAN_SESSION_HOURS")
+    if not timedelta(days=1) <= config["TOKEN_LIFETIME"] <= timedelta(days=3650):
+        raise ConfigError("BAGUAN_TOKEN_DAYS 必须在 1 到 3650 之间（天）")

@@ -26,7 +26,7 @@ AUDIT_LABELS = {
     "case.started": "发起", "task.completed": "处理", "case.completed": "办结", "access.denied": "访问被拒",
     "login.succeeded": "登录", "login.failed": "登录失败", "login.throttled": "登录受限",
     "process.deployed": "部署流程", "org.created": "新建组织", "user.created": "新建用户",
-    "role.granted": "授予角色", "token.created": "创建令牌",
+    "role.granted": "授予角色", "token.created": "创建令牌", "token.revoked": "撤销令牌",
     "case.recalled": "撤回", "case.withdrawn": "撤销", "case.copied": "抄送", "case.copy_read": "已阅",
     "case.urged": "催办", "task.transferred": "转办", "task.delegated": "委派", "task.delegate_resolved": "委派回复",
     "task.signer_added": "加签", "task.signer_removed": "减签", "task.signed": "签署同意", "task.draft_saved": "暂存",

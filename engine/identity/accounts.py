@@ -4,17 +4,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import journal as audit
 from engine.db import utcnow
 from engine.errors import BadRequest, Conflict, InvalidData, NotFound
+from engine.identity import throttle as login_throttle
 from engine.identity.models import (
     ApiToken,
     LoginAttempt,
@@ -26,10 +27,8 @@ from engine.roles import ROLES, RoleScope
 
 PASSWORD_HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 _DUMMY_HASH = PASSWORD_HASHER.hash("not-a-real-password")
-MAX_FAILURES_PER_USER = 5
-MAX_FAILURES_PER_ADDRESS = 20
-THROTTLE_WINDOW = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 8
+TOKEN_LIFETIME = timedelta(days=90)
 
 
 def hash_password(password: str) -> str:
@@ -121,18 +120,24 @@ def grant_role(session: Session, username: str, role: str, org_code: str, actor:
     return membership
 
 
-def create_token(session: Session, username: str, actor: User | None = None) -> str:
-    """Create an API token; only its SHA-256 is stored, the plaintext is returned once."""
+def create_token(session: Session, username: str, actor: User | None = None,
+                 lifetime: timedelta = TOKEN_LIFETIME) -> str:
+    """Create an API token valid for ``lifetime``; only its SHA-256 is stored, the plaintext is returned once."""
     user = get_user(session, username)
     token = "bgn_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token)))
+    row = ApiToken(user_id=user.id, token_hash=_token_digest(token), hint=token[:10],
+                   expires_at=utcnow() + lifetime)
+    session.add(row)
     session.flush()
-    audit.record(session, "token.created", actor=actor, username=username)
+    audit.record(session, "token.created", actor=actor, username=username, token_id=row.id,
+                 expires_at=row.expires_at.isoformat(timespec="seconds"))
     return token
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked.is_(False)))
+    """The active user of a token that is neither revoked nor expired."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
+                                                ApiToken.revoked.is_(False), ApiToken.expires_at > utcnow()))
     if row is None:
         return None
     user = session.get(User, row.user_id)
@@ -148,31 +153,27 @@ class LoginResult:
     user: User | None
     error: str | None = None
     throttled: bool = False
+    retry_after: int = 0
 
 
-def authenticate(session: Session, username: str, password: str, remote_addr: str) -> LoginResult:
-    """Check a password with throttling; record the attempt and an audit event either way."""
-    username = (username or "").strip()[:64]
-    if _is_throttled(session, username, remote_addr):
-        audit.record(session, "login.throttled", actor_name=username or "?", username=username, remote_addr=remote_addr)
-        return LoginResult(None, "登录失败次数过多，请 15 分钟后再试", throttled=True)
+def authenticate(session: Session, username: str, password: str, remote_addr: str,
+                 now: datetime | None = None) -> LoginResult:
+    """Check a password behind the login throttle (engine.login_throttle); record the attempt and its audit event."""
+    username, remote_addr = (username or "").strip()[:64], (remote_addr or "?")[:64]
+    gate = login_throttle.enter(session, username, remote_addr, now or utcnow())
+    if gate.wait_seconds:
+        wait = login_throttle.refuse(session, gate)
+        return LoginResult(None, login_throttle.wait_message(wait), throttled=True, retry_after=wait)
     user = session.scalar(select(User).where(User.username == username)) if username else None
     ok = verify_password(user, password or "") and user is not None and user.active
     session.add(LoginAttempt(username=username, remote_addr=remote_addr, success=ok))
     if not ok:
         audit.record(session, "login.failed", actor_name=username or "?", username=username, remote_addr=remote_addr)
+        login_throttle.fail(session, gate)
         return LoginResult(None, "用户名或密码错误")
+    login_throttle.succeed(session, gate)
     audit.record(session, "login.succeeded", actor=user, remote_addr=remote_addr)
     return LoginResult(user)
-
-
-def _is_throttled(session: Session, username: str, remote_addr: str) -> bool:
-    since = utcnow() - THROTTLE_WINDOW
-    failures = select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.success.is_(False), LoginAttempt.attempted_at >= since)
-    by_user = session.scalar(failures.where(LoginAttempt.username == username)) or 0
-    by_addr = session.scalar(failures.where(LoginAttempt.remote_addr == remote_addr)) or 0
-    return by_user >= MAX_FAILURES_PER_USER or by_addr >= MAX_FAILURES_PER_ADDRESS
 
 
 def revoke_sessions(session: Session, user: User) -> None:

@@ -73,6 +73,8 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    hint: Mapped[str] = mapped_column(String(16), default="")
     revoked: Mapped[bool] = mapped_column(default=False)
 
 
@@ -104,3 +106,23 @@ class ProxyRule(Base):
 
     principal: Mapped[User] = relationship(foreign_keys=[principal_id], lazy="select")
     proxy: Mapped[User] = relationship(foreign_keys=[proxy_id], lazy="select")
+
+
+class LoginThrottle(Base):
+    """Recent failed logins of one key; ``blocked_until`` is when the next password may be checked.
+
+    ``scope`` is "account" (key: username typed + client address) or "address" (key: the client address
+    alone, username ""); ``refused`` counts attempts turned away since the current block's audit event.
+    """
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("scope", "username", "remote_addr", name="uq_login_throttle_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    username: Mapped[str] = mapped_column(String(64))
+    remote_addr: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    refused: Mapped[int] = mapped_column(default=0)
+    blocked_until: Mapped[Optional[datetime]]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,8 +1,6 @@
 """会签 / 或签 / 票签 on multi-person steps set in the diagram, and a 退回 into a countersign step."""
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from engine.cases import operations as cases

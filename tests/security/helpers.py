@@ -1,15 +1,18 @@
 """Helpers shared by the security and CLI tests: running ``baguan`` in-process and dumping a database."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from click.testing import CliRunner, Result
+from flask.testing import FlaskClient
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from engine.db import Base
 from engine.journal import AuditEvent
 from engine.runtime.models import ProcessDefinition
+from webapp import create_app
 from webapp.cli import cli
 
 
@@ -45,3 +48,16 @@ def database_text(session: Session) -> str:
         rows.extend(session.execute(text(f'SELECT * FROM "{table.name}"')).all())
     return repr(rows)
 
+
+
+def csrf_client(db_url: str) -> FlaskClient:
+    """A client of an app with CSRF protection on, as in production."""
+    app = create_app({"DATABASE_URL": db_url, "BAGUAN_ENV": "testing", "SECRET_KEY": "test-secret-key-0123456789",
+                      "WTF_CSRF_ENABLED": True}, environ={"BAGUAN_ENV": "testing"})
+    return app.test_client()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match
+    return match.group(1)

@@ -14,6 +14,9 @@ from ..extensions import commit, db_session, login_manager
 
 bp = Blueprint("auth", __name__)
 
+from . import tokens  # noqa: E402,F401  (registers the token pages on bp)
+from .sessions import start_session  # noqa: E402  (registers the session-limit hook on bp)
+
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
@@ -38,19 +41,22 @@ def safe_next(target: str | None) -> str:
 def login() -> object:
     if current_user.is_authenticated:
         return redirect(url_for("tasks.inbox"))
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("auth/login.html", next=request.args.get("next", ""))
     result = identity.authenticate(db_session(), request.form.get("username", ""),
                                    request.form.get("password", ""), request.remote_addr or "?")
     commit()
     if result.user is None:
         flash(result.error or "登录失败", "error")
-        status = 429 if result.throttled else 401
-        return render_template("auth/login.html", next=request.form.get("next", ""),
-                               username=request.form.get("username", "")), status
+        page = render_template("auth/login.html", next=request.form.get("next", ""),
+                               username=request.form.get("username", ""))
+        if result.throttled:
+            return page, 429, {"Retry-After": str(result.retry_after)}
+        return page, 401
     session.clear()
     login_user(result.user)
     session.permanent = True
+    start_session()
     return redirect(safe_next(request.form.get("next")))
 
 

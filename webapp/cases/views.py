@@ -36,7 +36,7 @@ def start_index() -> Any:
 def start(key: str) -> Any:
     definition, orgs = startable(key)
     schema = start_form(definition)
-    if request.method == "GET":
+    if request.method != "POST":
         return render_start(definition, orgs, schema)
     org = chosen_org(orgs, request.form.get("_org"))
     title = request.form.get("_title", "")

@@ -95,7 +95,7 @@ def copied() -> Any:
 @login_required
 def task(task_id: int) -> Any:
     row = queries.get_task(db_session(), me(), task_id)
-    if request.method == "GET":
+    if request.method != "POST":
         return render_task(row)
     schema = step_schema(row.case, row)
     decision, comment = request.form.get("decision", ""), request.form.get("comment", "")
