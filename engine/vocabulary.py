@@ -11,13 +11,13 @@ class Labelled(StrEnum):
 
     @property
     def label(self) -> str:
-        return LABELS[self]
+        return LABELS[type(self)][self]
 
     @classmethod
     def label_of(cls, value: str, default: str | None = None) -> str:
         """The label of a stored value; unknown values get ``default`` (or the value itself)."""
         try:
-            return LABELS[cls(value)]
+            return LABELS[cls][cls(value)]
         except ValueError:
             return value if default is None else default
 
@@ -55,6 +55,12 @@ class SignerStatus(Labelled):
     DONE = "done"
     CLOSED = "closed"
     REMOVED = "removed"
+
+
+class TokenStatus(Labelled):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
 
 
 class AuditAction(Labelled):
@@ -105,31 +111,47 @@ class AuditAction(Labelled):
     USERS_IMPORTED = "users.imported"
 
 
-LABELS: dict[StrEnum, str] = {
-    CaseStatus.RUNNING: "审批中", CaseStatus.COMPLETED: "已办结", CaseStatus.REJECTED: "已驳回",
-    CaseStatus.WITHDRAWN: "已撤回",
-    TaskStatus.OPEN: "待处理", TaskStatus.COMPLETED: "已处理", TaskStatus.CANCELLED: "已取消",
-    Decision.APPROVE: "同意", Decision.RETURN: "退回修改", Decision.REJECT: "不同意", Decision.SUBMIT: "提交",
-    TaskKind.DRAFT: "起草", TaskKind.REVIEW: "审核", TaskKind.MEETING: "会议决定", TaskKind.REPORT: "报备",
-    SignerStatus.ACTIVE: "处理中", SignerStatus.PENDING: "待处理", SignerStatus.DONE: "已签署",
-    SignerStatus.CLOSED: "已结束", SignerStatus.REMOVED: "已减签",
-    AuditAction.ACCESS_DENIED: "访问被拒", AuditAction.ATTACHMENT_ADDED: "上传附件",
-    AuditAction.AUDIT_CHECKPOINT: "创建检查点", AuditAction.AUDIT_EXPORTED: "导出审计记录",
-    AuditAction.CASE_COMPLETED: "办结", AuditAction.CASE_COPIED: "抄送", AuditAction.CASE_COPY_READ: "已阅",
-    AuditAction.CASE_DOSSIER_EXPORTED: "导出事项档案", AuditAction.CASE_MIGRATED: "迁移到新版本",
-    AuditAction.CASE_RECALLED: "撤回", AuditAction.CASE_STARTED: "发起", AuditAction.CASE_URGED: "催办",
-    AuditAction.CASE_WITHDRAWN: "撤销", AuditAction.LOGIN_FAILED: "登录失败", AuditAction.LOGIN_SUCCEEDED: "登录",
-    AuditAction.LOGIN_THROTTLED: "登录受限", AuditAction.NOTIFICATION_EMAIL_SET: "设置通知邮箱",
-    AuditAction.ORG_CREATED: "新建组织", AuditAction.PHRASE_ADDED: "保存常用语", AuditAction.PHRASE_DELETED: "删除常用语",
-    AuditAction.PROCESS_CATALOGUE: "调整流程目录", AuditAction.PROCESS_DEPLOYED: "部署流程",
-    AuditAction.PROXY_CLEARED: "取消代理", AuditAction.PROXY_SET: "设置代理人", AuditAction.ROLE_GRANTED: "授予角色",
-    AuditAction.ROLE_REVOKED: "撤销角色", AuditAction.RULE_DECIDED: "决策表判定", AuditAction.RULE_DEPLOYED: "部署决策表",
-    AuditAction.TASK_BATCH_COMPLETED: "批量审批", AuditAction.TASK_COMPLETED: "处理",
-    AuditAction.TASK_DELEGATE_RESOLVED: "委派回复", AuditAction.TASK_DELEGATED: "委派",
-    AuditAction.TASK_DRAFT_SAVED: "暂存", AuditAction.TASK_ESCALATED: "超期督办", AuditAction.TASK_REMINDED: "到期提醒",
-    AuditAction.TASK_SIGNED: "签署同意", AuditAction.TASK_SIGNER_ADDED: "加签", AuditAction.TASK_SIGNER_REMOVED: "减签",
-    AuditAction.TASK_TRANSFERRED: "转办", AuditAction.TOKEN_CREATED: "创建令牌", AuditAction.TOKEN_REVOKED: "吊销令牌", AuditAction.USER_ACTIVATED: "启用用户",
-    AuditAction.USER_CREATED: "新建用户", AuditAction.USER_DEACTIVATED: "停用用户", AuditAction.USERS_IMPORTED: "批量导入用户",
+LABELS: dict[type[Labelled], dict[Labelled, str]] = {
+    CaseStatus: {
+        CaseStatus.RUNNING: "审批中", CaseStatus.COMPLETED: "已办结", CaseStatus.REJECTED: "已驳回",
+        CaseStatus.WITHDRAWN: "已撤回",
+    },
+    TaskStatus: {
+        TaskStatus.OPEN: "待处理", TaskStatus.COMPLETED: "已处理", TaskStatus.CANCELLED: "已取消",
+    },
+    Decision: {
+        Decision.APPROVE: "同意", Decision.RETURN: "退回修改", Decision.REJECT: "不同意", Decision.SUBMIT: "提交",
+    },
+    TaskKind: {
+        TaskKind.DRAFT: "起草", TaskKind.REVIEW: "审核", TaskKind.MEETING: "会议决定", TaskKind.REPORT: "报备",
+    },
+    SignerStatus: {
+        SignerStatus.ACTIVE: "处理中", SignerStatus.PENDING: "待处理", SignerStatus.DONE: "已签署",
+        SignerStatus.CLOSED: "已结束", SignerStatus.REMOVED: "已减签",
+    },
+    TokenStatus: {
+        TokenStatus.ACTIVE: "有效", TokenStatus.EXPIRED: "已过期", TokenStatus.REVOKED: "已撤销",
+    },
+    AuditAction: {
+        AuditAction.ACCESS_DENIED: "访问被拒", AuditAction.ATTACHMENT_ADDED: "上传附件",
+        AuditAction.AUDIT_CHECKPOINT: "创建检查点", AuditAction.AUDIT_EXPORTED: "导出审计记录",
+        AuditAction.CASE_COMPLETED: "办结", AuditAction.CASE_COPIED: "抄送", AuditAction.CASE_COPY_READ: "已阅",
+        AuditAction.CASE_DOSSIER_EXPORTED: "导出事项档案", AuditAction.CASE_MIGRATED: "迁移到新版本",
+        AuditAction.CASE_RECALLED: "撤回", AuditAction.CASE_STARTED: "发起", AuditAction.CASE_URGED: "催办",
+        AuditAction.CASE_WITHDRAWN: "撤销", AuditAction.LOGIN_FAILED: "登录失败", AuditAction.LOGIN_SUCCEEDED: "登录",
+        AuditAction.LOGIN_THROTTLED: "登录受限", AuditAction.NOTIFICATION_EMAIL_SET: "设置通知邮箱",
+        AuditAction.ORG_CREATED: "新建组织", AuditAction.PHRASE_ADDED: "保存常用语", AuditAction.PHRASE_DELETED: "删除常用语",
+        AuditAction.PROCESS_CATALOGUE: "调整流程目录", AuditAction.PROCESS_DEPLOYED: "部署流程",
+        AuditAction.PROXY_CLEARED: "取消代理", AuditAction.PROXY_SET: "设置代理人", AuditAction.ROLE_GRANTED: "授予角色",
+        AuditAction.ROLE_REVOKED: "撤销角色", AuditAction.RULE_DECIDED: "决策表判定", AuditAction.RULE_DEPLOYED: "部署决策表",
+        AuditAction.TASK_BATCH_COMPLETED: "批量审批", AuditAction.TASK_COMPLETED: "处理",
+        AuditAction.TASK_DELEGATE_RESOLVED: "委派回复", AuditAction.TASK_DELEGATED: "委派",
+        AuditAction.TASK_DRAFT_SAVED: "暂存", AuditAction.TASK_ESCALATED: "超期督办", AuditAction.TASK_REMINDED: "到期提醒",
+        AuditAction.TASK_SIGNED: "签署同意", AuditAction.TASK_SIGNER_ADDED: "加签", AuditAction.TASK_SIGNER_REMOVED: "减签",
+        AuditAction.TASK_TRANSFERRED: "转办", AuditAction.TOKEN_CREATED: "创建令牌", AuditAction.TOKEN_REVOKED: "撤销令牌",
+        AuditAction.USER_ACTIVATED: "启用用户", AuditAction.USER_CREATED: "新建用户", AuditAction.USER_DEACTIVATED: "停用用户",
+        AuditAction.USERS_IMPORTED: "批量导入用户",
+    },
 }
 
 DECISIONS_BY_KIND: dict[TaskKind, tuple[Decision, ...]] = {

@@ -10,32 +10,16 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.cases import queries as queries
-from engine.cases.operations import DECISION_LABELS
 from engine.db import utcnow
 from engine.identity.models import User
 from engine.roles import role_label
 from engine.runtime.models import Case
+from engine.vocabulary import AuditAction, CaseStatus, Decision, TaskStatus
 
 from . import formrender
 from .extensions import db_session
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
-STATUS_LABELS = {"running": "审批中", "completed": "已办结", "rejected": "已驳回", "withdrawn": "已撤回"}
-TASK_STATUS_LABELS = {"open": "待处理", "completed": "已处理", "cancelled": "已取消"}
-AUDIT_LABELS = {
-    "case.started": "发起", "task.completed": "处理", "case.completed": "办结", "access.denied": "访问被拒",
-    "login.succeeded": "登录", "login.failed": "登录失败", "login.throttled": "登录受限",
-    "process.deployed": "部署流程", "org.created": "新建组织", "user.created": "新建用户",
-    "role.granted": "授予角色", "token.created": "创建令牌", "token.revoked": "撤销令牌",
-    "case.recalled": "撤回", "case.withdrawn": "撤销", "case.copied": "抄送", "case.copy_read": "已阅",
-    "case.urged": "催办", "task.transferred": "转办", "task.delegated": "委派", "task.delegate_resolved": "委派回复",
-    "task.signer_added": "加签", "task.signer_removed": "减签", "task.signed": "签署同意", "task.draft_saved": "暂存",
-    "attachment.added": "上传附件",
-    "proxy.set": "设置代理人", "proxy.cleared": "取消代理", "task.batch_completed": "批量审批",
-    "phrase.added": "保存常用语", "phrase.deleted": "删除常用语", "notification.email_set": "设置通知邮箱",
-}
-
-
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored naive-UTC time as Beijing time, e.g. ``2026-11-26 14:03``."""
     if value is None:
@@ -67,18 +51,18 @@ def is_overdue(due_at: datetime | None, now: datetime | None = None) -> bool:
 
 def status_label(case: Case) -> str:
     if case.status == "completed":
-        return str((case.definition.properties or {}).get("completedLabel") or STATUS_LABELS["completed"])
-    return STATUS_LABELS.get(case.status, case.status)
+        return str((case.definition.properties or {}).get("completedLabel") or CaseStatus.COMPLETED.label)
+    return CaseStatus.label_of(case.status)
 
 
 def decision_label(decision: str | None) -> str:
-    return DECISION_LABELS.get(decision or "", decision or "—")
+    return Decision.label_of(decision) if decision else "—"
 
 
 def audit_label(action: str, detail: dict[str, Any] | None = None) -> str:
     if action == "task.completed" and detail and detail.get("decision"):
         return decision_label(str(detail["decision"]))
-    return AUDIT_LABELS.get(action, action)
+    return AuditAction.label_of(action)
 
 
 def user_roles(user: User) -> str:
@@ -101,7 +85,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
         localtime=local_time, localdate=local_date, duration=duration, status_label=status_label,
         decision_label=decision_label, role_label=role_label, audit_label=audit_label,
-        task_status_label=lambda s: TASK_STATUS_LABELS.get(s, s), display=formrender.display_text,
+        task_status_label=TaskStatus.label_of, display=formrender.display_text,
     )
     app.jinja_env.globals.update(
         is_overdue=is_overdue, user_roles=user_roles, todo_count=todo_count,

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,15 +12,7 @@ from engine.db import utcnow
 from engine.errors import NotFound
 from engine.identity.accounts import get_user
 from engine.identity.models import ApiToken, User
-
-
-class TokenStatus(StrEnum):
-    ACTIVE = "active"
-    EXPIRED = "expired"
-    REVOKED = "revoked"
-
-
-STATUS_LABELS = {TokenStatus.ACTIVE: "有效", TokenStatus.EXPIRED: "已过期", TokenStatus.REVOKED: "已撤销"}
+from engine.vocabulary import TokenStatus
 
 
 @dataclass(frozen=True)
@@ -37,7 +28,7 @@ class TokenInfo:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return self.status.label
 
 
 def list_tokens(session: Session, username: str | None = None) -> list[TokenInfo]:

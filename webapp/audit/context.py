@@ -14,13 +14,11 @@ from ..templating import audit_label
 SHOWN_ELSEWHERE = {"task_id", "step", "step_name", "role", "decision", "comment", "changed", "attachments",
                    "on_behalf_of", "on_behalf_of_id", "on_behalf_of_name", "delegator_name"}
 RULE_DETAIL = {"table", "table_version", "inputs", "result"}
-LABELS = {"rule.decided": "决策表判定", "rule.deployed": "部署决策表", "audit.checkpoint": "创建检查点",
-          "audit.exported": "导出审计记录", "case.dossier_exported": "导出事项档案"}
 
 
 def action_label(action: str, detail: dict[str, Any] | None = None) -> str:
     """The Chinese name of an action, including those of the auditor workspace and the process library."""
-    return LABELS.get(action) or audit_label(action, detail)
+    return audit_label(action, detail)
 RULE_KEYS = ("rule", "rules", "rule_table", "decision_table", "dmn", "rule_version")
 EXTRA_LABELS = {"return_to_name": "退回至", "path": "访问路径", "reason": "原因", "format": "格式", "count": "条数",
                 "filters": "查询条件", "report": "报表", "checkpoint_id": "检查点", "event_id": "事件", "head_hash": "链头哈希",
