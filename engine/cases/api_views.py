@@ -11,6 +11,7 @@ from engine.identity.access import visible_org_ids
 from engine.identity.models import Organisation, User
 from engine.runtime.deploy import latest_definition, specs_for
 from engine.runtime.models import Case, HumanTask, ProcessDefinition
+from engine.runtime.specs import task_properties
 
 
 def visible_org(session: Session, user: User, code: str) -> Organisation:
@@ -35,7 +36,7 @@ def start_form(definition: ProcessDefinition) -> dict[str, Any] | None:
     spec, subprocesses = specs_for(definition)
     for each in (spec, *subprocesses.values()):
         for task_spec in each.task_specs.values():
-            props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+            props = task_properties(task_spec)
             if getattr(task_spec, "manual", False) and props.get("kind") == "draft":
                 form_key = props.get("formKey")
                 return definition.forms.get(form_key) if form_key else None

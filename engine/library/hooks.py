@@ -13,6 +13,7 @@ from engine.errors import Conflict, InvalidData, PermissionDenied
 from engine.identity.models import Organisation, User
 from engine.library import guards, meetings, multisign, rules, timers
 from engine.runtime.models import Case, HumanTask, ProcessDefinition
+from engine.runtime.specs import task_properties
 
 
 def deploy_properties(task_specs: Iterable[Any], problems: list[Any]) -> dict[str, Any]:
@@ -64,7 +65,7 @@ def step_rules(task_specs: Iterable[Any]) -> dict[str, dict[str, Any]]:
     the same society that must be finished first: nothing is published before its event is filed)."""
     found: dict[str, dict[str, Any]] = {}
     for spec in task_specs:
-        props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+        props = task_properties(spec)
         rule = {k: props[k] for k in ("distinctFrom", "requiresFiled") if props.get(k)}
         if rule:
             found[spec.bpmn_id] = rule

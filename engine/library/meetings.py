@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 from engine.errors import InvalidData
 from engine.runtime.bpmn_checks import Problem
+from engine.runtime.specs import task_properties
 
 DEFAULT_FRACTION = "2/3"
 MEETING_PROPERTIES = ("quorum", "majority", "meetingType")
@@ -49,7 +50,7 @@ def meeting_properties(task_specs: Iterable[Any], problems: list[Problem]) -> di
     """Deploy time: the quorum and majority of every meeting step, checked; problems are appended."""
     found: dict[str, dict[str, str]] = {}
     for spec in task_specs:
-        props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+        props = task_properties(spec)
         if props.get("kind") != "meeting":
             continue
         entry = {"quorum": props.get("quorum", DEFAULT_FRACTION), "majority": props.get("majority", DEFAULT_FRACTION),

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from engine.identity.models import Membership, Organisation, User
 from engine.roles import resolve_role, task_scope_org_id
 from engine.runtime.models import HumanTask
+from engine.runtime.specs import task_properties
 
 
 def _is_mi(spec: Any) -> bool:
@@ -93,5 +94,5 @@ def vote_data(task: Task, approve: bool) -> dict[str, Any]:
 
 def is_vote(task: Task) -> bool:
     """票签: 不同意 is a vote against, not the end of the case."""
-    props = (getattr(task.task_spec, "extensions", None) or {}).get("properties", {})
+    props = task_properties(task.task_spec)
     return instance_parent(task) is not None and str(props.get("signMode", "")).lower() == "vote"

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from engine.library.models import Timer
 from engine.runtime.bpmn_checks import Problem
 from engine.runtime.models import Case, HumanTask
+from engine.runtime.specs import task_properties
 from engine.workdays import add_working_days, is_working_day
 
 REMIND, ESCALATE, TIMEOUT = "remind", "escalate", "timeout"
@@ -25,7 +26,7 @@ TIMEOUT_ACTIONS = ("approve",)
 
 
 def _props(spec: Any) -> dict[str, Any]:
-    return dict((getattr(spec, "extensions", None) or {}).get("properties", {}))
+    return task_properties(spec)
 
 
 def is_political(props: dict[str, Any]) -> bool:

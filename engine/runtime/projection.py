@@ -1,7 +1,6 @@
 """Keeping the human_task table in step with the READY human tasks of a workflow."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -14,18 +13,8 @@ from engine.db import utcnow
 from engine.roles import resolve_role, task_scope_org_id
 from engine.runtime.extensions import installed
 from engine.runtime.models import Case, HumanTask
+from engine.runtime.specs import StepInfo, task_properties
 from engine.workdays import add_working_days
-
-
-@dataclass(frozen=True)
-class StepInfo:
-    bpmn_id: str
-    name: str
-    role: str
-    kind: str
-    form_key: str | None
-    due_days: int | None
-    political: bool = False
 
 
 def effective_lane(task: Task) -> str | None:
@@ -37,7 +26,7 @@ def effective_lane(task: Task) -> str | None:
 
 def step_info(task: Task) -> StepInfo:
     spec: Any = task.task_spec
-    props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+    props = task_properties(spec)
     role = resolve_role(effective_lane(task))
     due = props.get("dueDays")
     return StepInfo(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, role.code if role else "admin",
@@ -51,7 +40,7 @@ def step_properties(spec: Any, subprocess_specs: dict[str, Any], bpmn_id: str) -
     for each in (spec, *subprocess_specs.values()):
         for task_spec in each.task_specs.values():
             if getattr(task_spec, "bpmn_id", None) == bpmn_id:
-                return dict((getattr(task_spec, "extensions", None) or {}).get("properties", {}))
+                return task_properties(task_spec)
     return {}
 
 

@@ -38,13 +38,21 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
-class UserTaskInfo:
+class StepInfo:
+    """What the diagram says about one human step (its BPMN user task)."""
+
     bpmn_id: str
     name: str
     role: str
     kind: str
     form_key: str | None
     due_days: int | None
+    political: bool = False
+
+
+def task_properties(task_spec: Any) -> dict[str, str]:
+    """The ``spiffworkflow:properties`` of a task spec (empty when it has none)."""
+    return dict((getattr(task_spec, "extensions", None) or {}).get("properties", {}))
 
 
 @dataclass
@@ -55,7 +63,7 @@ class CompiledProcess:
     spec: BpmnProcessSpec
     subprocess_specs: dict[str, BpmnProcessSpec]
     properties: dict[str, Any]
-    user_tasks: list[UserTaskInfo]
+    user_tasks: list[StepInfo]
     forms: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -217,7 +225,7 @@ def _dmn_match_as_expression(text: str) -> str:
     return text
 
 
-def _user_tasks(spec: BpmnProcessSpec, problems: list[Problem]) -> list[UserTaskInfo]:
+def _user_tasks(spec: BpmnProcessSpec, problems: list[Problem]) -> list[StepInfo]:
     tasks = []
     for task_spec in spec.task_specs.values():
         if not getattr(task_spec, "manual", False):
@@ -228,9 +236,9 @@ def _user_tasks(spec: BpmnProcessSpec, problems: list[Problem]) -> list[UserTask
     return tasks
 
 
-def _user_task_info(task_spec: Any, problems: list[Problem]) -> UserTaskInfo | None:
+def _user_task_info(task_spec: Any, problems: list[Problem]) -> StepInfo | None:
     element = task_spec.bpmn_id
-    props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+    props = task_properties(task_spec)
     role = resolve_role(task_spec.lane)
     kind = props.get("kind", "review")
     if role is None:
@@ -242,11 +250,12 @@ def _user_task_info(task_spec: Any, problems: list[Problem]) -> UserTaskInfo | N
         problems.append(Problem("办理期限 dueDays 必须是整数（工作日）", element))
     if role is None or kind not in TASK_KINDS:
         return None
-    return UserTaskInfo(element, task_spec.bpmn_name or element, role.code, kind, props.get("formKey"),
-                        int(due) if due is not None and str(due).isdigit() else None)
+    return StepInfo(element, task_spec.bpmn_name or element, role.code, kind, props.get("formKey"),
+                        int(due) if due is not None and str(due).isdigit() else None,
+                        str(props.get("political", "")).lower() == "true")
 
 
-def _collect_forms(process_id: str, user_tasks: list[UserTaskInfo], forms: dict[str, dict[str, Any]],
+def _collect_forms(process_id: str, user_tasks: list[StepInfo], forms: dict[str, dict[str, Any]],
                    problems: list[Problem]) -> dict[str, dict[str, Any]]:
     used: dict[str, dict[str, Any]] = {}
     for task in user_tasks:
