@@ -26,6 +26,7 @@ from .deploy import latest_definition, specs_for
 from .errors import BaguanError, Conflict, InvalidData, NotFound, PermissionDenied
 from .models import Case, HumanTask, Organisation, User
 from .roles import role_label
+from .run_budget import check_state_size, run_budget
 from .projection import StepInfo, ready_human_tasks, step_info, sync_human_tasks
 from .scripting import SAFE_SCRIPT_ENGINE
 from .serialization import SERIALIZER_VERSION, dump_state, load_state
@@ -226,12 +227,16 @@ def load_workflow(case: Case) -> BpmnWorkflow:
 
 
 def _run_engine(workflow: BpmnWorkflow) -> None:
-    try:
-        workflow.do_engine_steps()
-    except (SpiffWorkflowException, RecursionError) as exc:
-        raise BaguanError(f"流程运行出错：{exc}") from None
-    except BaguanError:
-        raise
+    with run_budget() as budget:
+        try:
+            workflow.do_engine_steps()
+        except (SpiffWorkflowException, RecursionError) as exc:
+            raise budget.exceeded or BaguanError(f"流程运行出错：{exc}") from None
+        except BaguanError:
+            raise
+        if budget.exceeded is not None:
+            raise budget.exceeded
+        budget.check_clock()
     _check_depth(workflow)
 
 
@@ -289,12 +294,13 @@ def _ready_spiff_task(workflow: BpmnWorkflow, row: HumanTask) -> Task:
 
 
 def _run_task(workflow: BpmnWorkflow, task: Task, data: dict[str, Any]) -> None:
-    try:
-        task.set_data(**data)
-        task.run()
-    except (SpiffWorkflowException, RecursionError) as exc:
-        raise BaguanError(f"流程运行出错：{exc}") from None
-    _run_engine(workflow)
+    with run_budget() as budget:
+        try:
+            task.set_data(**data)
+            task.run()
+        except (SpiffWorkflowException, RecursionError) as exc:
+            raise budget.exceeded or BaguanError(f"流程运行出错：{exc}") from None
+        _run_engine(workflow)
 
 
 def return_targets(workflow: BpmnWorkflow, current: Task) -> list[Task]:
@@ -326,6 +332,7 @@ def return_target(workflow: BpmnWorkflow, current: Task, step: str | None) -> Ta
 
 def _save(session: Session, case: Case, workflow: BpmnWorkflow) -> None:
     case.state = dump_state(workflow)
+    check_state_size(case.state)
     case.serializer_version = SERIALIZER_VERSION
     case.updated_at = utcnow()
     if case.status == "running" and workflow.is_completed():
