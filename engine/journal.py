@@ -1,6 +1,13 @@
-"""The hash-chained audit trail: every state change appends here in its own transaction; ``verify`` walks the
-chain from the start. Part of the engine's kernel (below every domain package); the auditor's reading side
-(checkpoints, search, dossier, reports) is ``engine.audit``."""
+"""The hash-chained audit trail (the engine's kernel; the auditor's reading side is ``engine.audit``): append in
+the caller's transaction, verify from the start.
+
+Appending to the chain is serialised (one head at a time), so it happens at the last moment: :func:`record`
+queues the event in the session (``session.info``), and a ``before_commit`` hook appends every queued event
+(lock, read the head, hash, insert) just before the commit, so the chain lock is held only for the append and
+the commit, never across engine work (issue 11.4). A rolled-back transaction or savepoint drops its queued
+events. Reading audit events in the same transaction appends the queued ones first, so a transaction always
+sees its own events (the dossier export relies on that).
+"""
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +18,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from sqlalchemy import JSON, Connection, String, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    mapped_column,
+)
 
 from engine.db import Base, utcnow
 
@@ -78,25 +92,93 @@ def chain_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256((prev_hash + canonical(event)).encode("utf-8")).hexdigest()
 
 
+PENDING_KEY = "baguan_audit_pending"
+
+
+@dataclass(frozen=True)
+class QueuedEvent:
+    """An event recorded in ``transaction`` (the innermost one, a savepoint perhaps), not yet on the chain."""
+
+    transaction: SessionTransaction
+    event: AuditEvent
+
+
 def record(session: Session, action: str, *, actor: User | None = None, actor_name: str | None = None,
            org_id: int | None = None, case_id: int | None = None, **detail: Any) -> AuditEvent:
-    """Append one event to the chain inside the current transaction (flush, never commit)."""
+    """Queue one event for the chain of the current transaction; it is appended when the transaction commits
+    (or earlier, when the transaction reads audit events). Returns the event, without id or hash until then."""
+    event = AuditEvent(
+        action=action, actor_id=actor.id if actor else None,
+        actor_name=actor.name if actor else (actor_name or "系统"), org_id=org_id, case_id=case_id,
+        detail=json.loads(json.dumps(detail, ensure_ascii=False, default=str)),
+    )
+    session.connection()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    assert transaction is not None
+    session.info.setdefault(PENDING_KEY, []).append(QueuedEvent(transaction, event))
+    return event
+
+
+def append_pending(session: Session) -> list[AuditEvent]:
+    """Append the queued events to the chain now (lock, head, hash, insert; flush, never commit)."""
+    queued: list[QueuedEvent] = session.info.pop(PENDING_KEY, [])
+    if not queued:
+        return []
     _lock_chain(session)
     prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS_HASH
-    event = AuditEvent(
-        occurred_at=utcnow(), action=action, actor_id=actor.id if actor else None,
-        actor_name=actor.name if actor else (actor_name or "系统"), org_id=org_id, case_id=case_id,
-        detail=json.loads(json.dumps(detail, ensure_ascii=False, default=str)), prev_hash=prev,
-    )
-    event.hash = chain_hash(prev, event)
-    session.add(event)
+    for item in queued:
+        event = item.event
+        event.occurred_at, event.prev_hash = utcnow(), prev
+        event.hash = prev = chain_hash(prev, event)
+        session.add(event)
     session.flush()
-    return event
+    return [item.event for item in queued]
 
 
 def _lock_chain(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _append_before_commit(session: Session) -> None:
+    if session.info.get(PENDING_KEY) and not session.in_nested_transaction():
+        session.flush()
+        append_pending(session)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    queued: list[QueuedEvent] = session.info.get(PENDING_KEY, [])
+    if queued:
+        session.info[PENDING_KEY] = [q for q in queued if not _within(q.transaction, previous_transaction)]
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _drop_at_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
+
+
+@sa_event.listens_for(Session, "do_orm_execute")
+def _append_before_reading(state: ORMExecuteState) -> None:
+    if state.is_select and state.session.info.get(PENDING_KEY) and _reads_audit_events(state):
+        append_pending(state.session)
+
+
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _reads_audit_events(state: ORMExecuteState) -> bool:
+    if any(mapper.class_ is AuditEvent for mapper in state.all_mappers):
+        return True
+    froms = getattr(state.statement, "get_final_froms", lambda: [])()
+    return any(getattr(table, "name", None) == AuditEvent.__tablename__ for table in froms)
 
 
 @dataclass(frozen=True)

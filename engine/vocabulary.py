@@ -63,6 +63,14 @@ class TokenStatus(Labelled):
     REVOKED = "revoked"
 
 
+class TimerStatus(Labelled):
+    PENDING = "pending"
+    FAILED = "failed"
+    PARKED = "parked"
+    FIRED = "fired"
+    CANCELLED = "cancelled"
+
+
 class AuditAction(Labelled):
     ACCESS_DENIED = "access.denied"
     ATTACHMENT_ADDED = "attachment.added"
@@ -103,6 +111,8 @@ class AuditAction(Labelled):
     TASK_SIGNER_ADDED = "task.signer_added"
     TASK_SIGNER_REMOVED = "task.signer_removed"
     TASK_TRANSFERRED = "task.transferred"
+    TIMER_PARKED = "timer.parked"
+    TIMER_RETRIED = "timer.retried"
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"
     USER_ACTIVATED = "user.activated"
@@ -129,6 +139,10 @@ LABELS: dict[type[Labelled], dict[Labelled, str]] = {
         SignerStatus.ACTIVE: "处理中", SignerStatus.PENDING: "待处理", SignerStatus.DONE: "已签署",
         SignerStatus.CLOSED: "已结束", SignerStatus.REMOVED: "已减签",
     },
+    TimerStatus: {
+        TimerStatus.PENDING: "待执行", TimerStatus.FAILED: "失败，等待重试", TimerStatus.PARKED: "已停放，需管理员处理",
+        TimerStatus.FIRED: "已执行", TimerStatus.CANCELLED: "已取消",
+    },
     TokenStatus: {
         TokenStatus.ACTIVE: "有效", TokenStatus.EXPIRED: "已过期", TokenStatus.REVOKED: "已撤销",
     },
@@ -148,7 +162,8 @@ LABELS: dict[type[Labelled], dict[Labelled, str]] = {
         AuditAction.TASK_DELEGATE_RESOLVED: "委派回复", AuditAction.TASK_DELEGATED: "委派",
         AuditAction.TASK_DRAFT_SAVED: "暂存", AuditAction.TASK_ESCALATED: "超期督办", AuditAction.TASK_REMINDED: "到期提醒",
         AuditAction.TASK_SIGNED: "签署同意", AuditAction.TASK_SIGNER_ADDED: "加签", AuditAction.TASK_SIGNER_REMOVED: "减签",
-        AuditAction.TASK_TRANSFERRED: "转办", AuditAction.TOKEN_CREATED: "创建令牌", AuditAction.TOKEN_REVOKED: "撤销令牌",
+        AuditAction.TASK_TRANSFERRED: "转办", AuditAction.TIMER_PARKED: "定时器停放",
+        AuditAction.TIMER_RETRIED: "重试定时器", AuditAction.TOKEN_CREATED: "创建令牌", AuditAction.TOKEN_REVOKED: "撤销令牌",
         AuditAction.USER_ACTIVATED: "启用用户", AuditAction.USER_CREATED: "新建用户", AuditAction.USER_DEACTIVATED: "停用用户",
         AuditAction.USERS_IMPORTED: "批量导入用户",
     },

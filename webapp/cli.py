@@ -24,6 +24,7 @@ from engine.identity import tokens as api_tokens
 from engine.identity.models import Organisation
 from engine.runtime import deploy as deployment
 from engine.runtime import schema as schema
+from engine.vocabulary import TimerStatus
 
 from . import create_app
 from .config import PROJECT_ROOT, ConfigError, load_config
@@ -290,8 +291,12 @@ def audit_harden_pg(app_role: str) -> None:
 @cli.command("worker")
 @click.option("--interval", default=15.0, show_default=True, help="两次检查之间的秒数")
 @click.option("--once", is_flag=True, help="处理一次到期的定时器后退出")
-def worker_cmd(interval: float, once: bool) -> None:
-    """Run due timers (reminders, escalations, 报备/公示 periods); several workers may share one PostgreSQL."""
+@click.option("--failed", "show_failed", is_flag=True, help="列出执行失败（重试中或已停放）的定时器后退出")
+def worker_cmd(interval: float, once: bool, show_failed: bool) -> None:
+    """Run due timers (reminders, escalations, 报备/公示 periods); several workers may share one PostgreSQL.
+
+    A timer whose action fails is retried with backoff, then parked for an admin; the worker goes on, and it
+    waits out a lost database connection instead of exiting."""
     import signal
     import threading
 
@@ -299,14 +304,38 @@ def worker_cmd(interval: float, once: bool) -> None:
 
     with command_engine() as engine:
         sessions = make_session_factory(engine)
+        if show_failed:
+            _echo_failed_timers(sessions)
+            return
         if once:
-            click.echo(f"已处理 {len(worker.run_due(sessions))} 个到期定时器")
+            fired = worker.run_due(sessions)
+            failures = [item for item in fired if item.failed]
+            click.echo(f"已处理 {len(fired) - len(failures)} 个到期定时器"
+                       + (f"，另有 {len(failures)} 个执行失败" if failures else ""))
+            for item in failures:
+                click.echo(worker.describe(item))
             return
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
         click.echo(f"定时器进程已启动（每 {interval:g} 秒检查一次，Ctrl-C 停止）")
         worker.serve(sessions, interval, stop, log=click.echo)
+
+
+def _echo_failed_timers(sessions: Any) -> None:
+    from engine.cases import worker as worker
+
+    with sessions() as session:
+        timers = worker.failed_timers(session)
+        if not timers:
+            click.echo("没有执行失败的定时器")
+            return
+        click.echo("编号\t状态\t类型\t事项\t到期时间\t失败次数\t下次重试\t最近错误")
+        for timer in timers:
+            retry = f"{timer.next_attempt_at:%Y-%m-%d %H:%M}" if timer.next_attempt_at else "-"
+            click.echo(f"{timer.id}\t{TimerStatus.label_of(timer.status)}\t{timer.kind}\t{timer.case_id}\t"
+                       f"{timer.due_at:%Y-%m-%d %H:%M}\t{timer.attempts}\t{retry}\t"
+                       + " ".join((timer.last_error or "").split())[:300])
 
 
 @cli.group("dossier")

@@ -1,5 +1,6 @@
 """Tables of the process library: versioned DMN decision tables, the decisions they made, timers, and the
-process catalogue (whether a process may be started, and by which societies)."""
+process catalogue (whether a process may be started, and by which societies), and heartbeats of the timer
+workers."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -63,6 +64,8 @@ class Timer(Base):
 
     Workers claim due rows with ``SELECT … FOR UPDATE SKIP LOCKED`` and mark them fired in the same
     transaction as their effect, so a timer fires once, and a crashed worker's row becomes due again.
+    A timer whose action raises is ``failed`` (retried from ``next_attempt_at``, with backoff), then ``parked``
+    after too many ``attempts`` until an admin retries it; ``last_error`` says why.
     """
 
     __tablename__ = "timer"
@@ -77,3 +80,17 @@ class Timer(Base):
     fired_at: Mapped[Optional[datetime]]
     fired_by: Mapped[Optional[str]] = mapped_column(String(100))
     outcome: Mapped[Optional[str]] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    next_attempt_at: Mapped[Optional[datetime]]
+
+
+class WorkerHeartbeat(Base):
+    """One row per running timer worker, touched on every loop: its age tells whether timers are being served."""
+
+    __tablename__ = "worker_heartbeat"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int]
+    last_seen: Mapped[datetime]

@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine import journal
 from engine.db import utcnow
 from engine.errors import BaguanError, Conflict
+from engine.runtime.budget import check_state_size, run_budget
 from engine.runtime.deploy import specs_for
 from engine.runtime.models import Case, HumanTask
 from engine.runtime.projection import sync_human_tasks
@@ -54,11 +55,16 @@ def read_workflow(case: Case) -> BpmnWorkflow:
 
 
 def run_engine(workflow: BpmnWorkflow) -> None:
-    """Run the automatic steps after something changed the workflow; engine errors become BaguanError."""
-    try:
-        workflow.do_engine_steps()
-    except (SpiffWorkflowException, RecursionError) as exc:
-        raise BaguanError(f"流程运行出错：{exc}") from None
+    """Run the automatic steps after something changed the workflow, within the run budget; engine errors
+    become BaguanError."""
+    with run_budget() as budget:
+        try:
+            workflow.do_engine_steps()
+        except (SpiffWorkflowException, RecursionError) as exc:
+            raise budget.exceeded or BaguanError(f"流程运行出错：{exc}") from None
+        if budget.exceeded is not None:
+            raise budget.exceeded
+        budget.check_clock()
     _check_depth(workflow)
 
 
@@ -122,12 +128,13 @@ class CaseRun:
 
     def complete(self, task: Task, data: dict[str, Any]) -> None:
         """Complete a READY task with ``data`` and run what follows automatically."""
-        try:
-            task.set_data(**data)
-            task.run()
-        except (SpiffWorkflowException, RecursionError) as exc:
-            raise BaguanError(f"流程运行出错：{exc}") from None
-        self.run()
+        with run_budget() as budget:
+            try:
+                task.set_data(**data)
+                task.run()
+            except (SpiffWorkflowException, RecursionError) as exc:
+                raise budget.exceeded or BaguanError(f"流程运行出错：{exc}") from None
+            self.run()
 
     def reset_to(self, task: Task) -> None:
         """Go back to an earlier completed task (退回, 撤回) and run from there."""
@@ -155,6 +162,7 @@ class CaseRun:
             self.project()
         case = self.case
         case.state = dump_state(self.workflow)
+        check_state_size(case.state)
         case.serializer_version = SERIALIZER_VERSION
         case.updated_at = utcnow()
         if case.status == CaseStatus.RUNNING and self.workflow.is_completed():

@@ -3,7 +3,11 @@
 Expressions are parsed with ``ast`` and interpreted node by node; nothing is ever passed to ``eval`` or
 ``exec``. Only literals, names from the case data, arithmetic, comparisons, boolean logic, indexing and a
 fixed set of pure functions are allowed. Attributes, dunders, imports, comprehensions and lambdas are
-refused, so the same checker can reject a diagram at deploy time before anything runs.
+refused, so the same checker can reject a diagram at deploy time before anything runs. The language has no
+loops, so no loop can be refused statically; a loop drawn in the diagram is bounded at run time.
+
+Every value an expression builds (a literal, a ``str()`` or ``sorted()`` result, an arithmetic result) is
+limited in size, and every step counts against the budget of the engine run (engine/runtime/budget.py).
 """
 from __future__ import annotations
 
@@ -15,8 +19,10 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import (
     BasePythonScriptEngineEnvironment,
 )
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.errors import ExpressionError, SandboxViolation
+from engine.runtime import budget as run_budget
 
 MAX_SOURCE_CHARS = 2000
 MAX_NODES = 400
@@ -24,6 +30,8 @@ MAX_SEQUENCE = 100_000
 MAX_POWER_EXPONENT = 64
 MAX_INT_BITS = 4096
 MAX_ROUND_DIGITS = 20
+SMALL_INT_BITS = 64
+SIZED_RESULTS = ("str", "sorted", "list")
 
 
 def _sum_numbers(values: Any, start: Any = 0) -> Any:
@@ -123,6 +131,9 @@ class _Interpreter:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise SandboxViolation(f"不允许使用的语法：{type(node).__name__}")
+        budget = run_budget.current()
+        if budget is not None:
+            budget.step()
         return method(node)
 
     def _Expression(self, node: ast.Expression) -> Any:
@@ -139,18 +150,18 @@ class _Interpreter:
         return self.names[node.id]
 
     def _List(self, node: ast.List) -> list[Any]:
-        return [self.run(e) for e in node.elts]
+        return _limited([self.run(e) for e in node.elts])
 
     def _Tuple(self, node: ast.Tuple) -> tuple[Any, ...]:
-        return tuple(self.run(e) for e in node.elts)
+        return _limited(tuple(self.run(e) for e in node.elts))
 
     def _Set(self, node: ast.Set) -> set[Any]:
-        return {self.run(e) for e in node.elts}
+        return _limited({self.run(e) for e in node.elts})
 
     def _Dict(self, node: ast.Dict) -> dict[Any, Any]:
         if any(k is None for k in node.keys):
             raise SandboxViolation("不允许使用 ** 展开字典")
-        return {self.run(k): self.run(v) for k, v in zip(node.keys, node.values)}  # type: ignore[arg-type]
+        return _limited({self.run(k): self.run(v) for k, v in zip(node.keys, node.values)})  # type: ignore[arg-type]
 
     def _BoolOp(self, node: ast.BoolOp) -> Any:
         value: Any = None
@@ -205,10 +216,14 @@ class _Interpreter:
         func = FUNCTIONS[node.func.id]  # type: ignore[attr-defined]
         args = [self.run(a) for a in node.args]
         kwargs = {k.arg: self.run(k.value) for k in node.keywords}
+        name = node.func.id  # type: ignore[attr-defined]
+        if name in SIZED_RESULTS and _size([args, kwargs]) > MAX_SEQUENCE:
+            _too_big(f"{name}() 的结果过长")
         try:
-            return func(*args, **kwargs)
-        except (TypeError, ValueError) as exc:
+            result = func(*args, **kwargs)
+        except (TypeError, ValueError, OverflowError) as exc:
             raise ExpressionError(f"函数调用出错：{exc}") from None
+        return _limited(result, f"{name}() 的结果过长") if name in SIZED_RESULTS else result
 
 
 _SEQUENCES = (str, list, tuple, dict, set)
@@ -225,10 +240,10 @@ def _guard_binary(op: ast.operator, left: Any, right: Any) -> None:
     if isinstance(op, ast.Mult) and (isinstance(left, _SEQUENCES) or isinstance(right, _SEQUENCES)):
         seq, times = (left, right) if isinstance(left, _SEQUENCES) else (right, left)
         if isinstance(times, int) and _size(seq) * times > MAX_SEQUENCE:
-            raise ExpressionError("结果过长")
+            _too_big("结果过长")
     if isinstance(op, ast.Add) and isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
         if _size(left) + _size(right) > MAX_SEQUENCE:
-            raise ExpressionError("结果过长")
+            _too_big("结果过长")
     if isinstance(op, ast.Mod) and isinstance(left, str):
         raise ExpressionError("不允许用 % 格式化文本")
 
@@ -237,13 +252,31 @@ def _both_ints(left: Any, right: Any) -> bool:
     return isinstance(left, int) and isinstance(right, int)
 
 
-def _size(value: Any) -> int:
-    """Characters plus elements, nested ones included; stops counting once past MAX_SEQUENCE."""
+def _limited(value: Any, message: str = "列表、字典或集合过大") -> Any:
+    """A value built by an expression (a literal, a function's result) may not exceed MAX_SEQUENCE."""
+    if _size(value) > MAX_SEQUENCE:
+        _too_big(message)
+    return value
+
+
+def _too_big(message: str) -> None:
+    """Refuse an oversized value: inside an engine run the whole run is refused, naming the element."""
+    budget = run_budget.current()
+    if budget is not None and not budget.standalone:
+        budget.refuse(f"{message}（单个值不得超过 {MAX_SEQUENCE} 个字符或元素）")
+    raise ExpressionError(message)
+
+
+def _size(value: Any, cap: int = MAX_SEQUENCE) -> int:
+    """Characters plus elements (and the digits of big numbers), nested ones included, shared ones counted each
+    time they appear (as in their text); stops counting once past ``cap``."""
     total, pending = 0, [value]
-    while pending and total <= MAX_SEQUENCE:
+    while pending and total <= cap:
         item = pending.pop()
         if isinstance(item, str):
             total += len(item)
+        elif isinstance(item, int) and item.bit_length() > SMALL_INT_BITS:
+            total += item.bit_length() // 3
         elif isinstance(item, dict):
             total += len(item)
             pending.extend(item.keys())
@@ -256,12 +289,19 @@ def _size(value: Any) -> int:
 
 def evaluate(source: str, names: dict[str, Any]) -> Any:
     """Evaluate an expression against ``names`` (the case data) inside the sandbox."""
-    return _Interpreter(names).run(_parse(source, "eval"))
+    tree = _parse(source, "eval")
+    with run_budget.expression_budget():
+        return _Interpreter(names).run(tree)
 
 
 def execute(source: str, names: dict[str, Any]) -> None:
     """Run a script of assignments, writing results into ``names``."""
     tree = _parse(source, "exec")
+    with run_budget.expression_budget():
+        _execute(tree, names)
+
+
+def _execute(tree: ast.AST, names: dict[str, Any]) -> None:
     interpreter = _Interpreter(names)
     for stmt in tree.body:  # type: ignore[attr-defined]
         if isinstance(stmt, ast.Assign):
@@ -281,12 +321,15 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
         names = dict(context)
         names.update(external_context or {})
+        _charge_data(names)
         return evaluate(expression, names)
 
     def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
         names = dict(context)
         names.update(external_context or {})
+        _charge_data(names)
         execute(script, names)
+        _check_case_data(names)
         for key, value in names.items():
             if external_context is None or key not in external_context:
                 context[key] = value
@@ -296,8 +339,53 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         raise SandboxViolation("服务任务未启用")
 
 
+def _charge_data(names: dict[str, Any]) -> None:
+    """Each expression of a run sees the whole case data: its size counts against the run's data budget."""
+    budget = run_budget.current()
+    if budget is not None:
+        budget.handle_data(_size(names, cap=budget.data_room()))
+
+
+def _check_case_data(names: dict[str, Any]) -> None:
+    """After a script, the case data as a whole may not exceed ``MAX_CASE_DATA``."""
+    budget = run_budget.current()
+    if budget is not None and _size(names, cap=run_budget.MAX_CASE_DATA) > run_budget.MAX_CASE_DATA:
+        budget.refuse(f"脚本运行后事项数据总量超过 {run_budget.MAX_CASE_DATA} 个字符或元素")
+
+
+class SandboxScriptEngine(PythonScriptEngine):
+    """Names the BPMN element whose expression runs, and lets a refused run's budget error through unwrapped."""
+
+    def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
+        with run_budget.running_element(_element(task)):
+            try:
+                return super().evaluate(task, expression, external_context)
+            except SpiffWorkflowException:
+                _raise_if_over_budget()
+                raise
+
+    def execute(self, task: Any, script: str, external_context: dict[str, Any] | None = None) -> Any:
+        with run_budget.running_element(_element(task)):
+            try:
+                return super().execute(task, script, external_context)
+            except SpiffWorkflowException:
+                _raise_if_over_budget()
+                raise
+
+
+def _element(task: Any) -> str | None:
+    spec = getattr(task, "task_spec", None)
+    return getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+
+
+def _raise_if_over_budget() -> None:
+    budget = run_budget.current()
+    if budget is not None and budget.exceeded is not None:
+        raise budget.exceeded from None
+
+
 def make_script_engine() -> PythonScriptEngine:
-    return PythonScriptEngine(environment=SandboxEnvironment())
+    return SandboxScriptEngine(environment=SandboxEnvironment())
 
 
 SAFE_SCRIPT_ENGINE = make_script_engine()
