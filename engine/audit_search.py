@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from . import audit
 from .cases import AccessDenied
 from .errors import InvalidData
+from .input_limits import DATE_RANGE_HINT, in_date_range
 from .models import AuditEvent, Case, Organisation, User
 from .roles import role_label
 
@@ -104,7 +105,7 @@ def _int(raw: str, name: str, errors: dict[str, str]) -> int | None:
     raw = (raw or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not raw.isdigit() or len(raw) > 9:
         errors[name] = "请选择列表中的组织"
         return None
     return int(raw)
@@ -115,10 +116,14 @@ def _date(raw: str, name: str, errors: dict[str, str]) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         errors[name] = "日期格式应为 YYYY-MM-DD"
         return None
+    if not in_date_range(day):
+        errors[name] = DATE_RANGE_HINT
+        return None
+    return day
 
 
 def utc_start(day: date) -> datetime:

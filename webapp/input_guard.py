@@ -1,0 +1,46 @@
+"""Request-wide input guards: NUL characters in any query or form value, and route ids beyond the database range.
+
+A NUL character is never meaningful in Baguan's input and PostgreSQL refuses it in text, so one hook answers
+400 for any request that carries one, before a view runs. Integer route segments are bounded by the
+database's integer range: a larger id cannot exist, so the route does not match and the answer is a 404.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from flask import Flask, request
+from werkzeug.routing import IntegerConverter, Map
+
+from engine.errors import BadRequest
+
+MAX_ROUTE_ID = 2**31 - 1
+NUL_MESSAGE = "请求中含有不允许的控制字符（NUL），请删除后重试"
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` limited to the database integer range, so an oversized id is a 404, not a database error."""
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ROUTE_ID,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def _has_nul(values: Iterable[Any]) -> bool:
+    return any(isinstance(value, str) and "\x00" in value for value in values)
+
+
+def refuse_nul() -> None:
+    """Before every request: a NUL in a query or form value (or name), or in a path segment, is a 400."""
+    pairs = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    names = [name for name, _ in pairs]
+    if _has_nul(names) or _has_nul(value for _, value in pairs) or _has_nul((request.view_args or {}).values()):
+        raise BadRequest(NUL_MESSAGE)
+
+
+def install_converters(app: Flask) -> None:
+    """Call before registering blueprints: rules pick their converters when they are added."""
+    app.url_map.converters["int"] = BoundedIntConverter
+
+
+def init_input_guards(app: Flask) -> None:
+    app.before_request(refuse_nul)
