@@ -23,9 +23,10 @@ from . import audit, catalogue, counters, library, meetings, multisign
 from .access import can_act_on, holds, may_act, proxy_principal, task_scope_org_id, visible_org_ids
 from .db import utcnow
 from .deploy import latest_definition, specs_for
-from .errors import BaguanError, Conflict, InvalidData, NotFound, PermissionDenied
+from .errors import BaguanError, Conflict, ExpressionError, InvalidData, NotFound, PermissionDenied, SandboxViolation
 from .models import Case, HumanTask, Organisation, User
 from .roles import role_label
+from .run_faults import step_failure
 from .projection import StepInfo, ready_human_tasks, step_info, sync_human_tasks
 from .scripting import SAFE_SCRIPT_ENGINE
 from .serialization import SERIALIZER_VERSION, dump_state, load_state
@@ -228,10 +229,8 @@ def load_workflow(case: Case) -> BpmnWorkflow:
 def _run_engine(workflow: BpmnWorkflow) -> None:
     try:
         workflow.do_engine_steps()
-    except (SpiffWorkflowException, RecursionError) as exc:
-        raise BaguanError(f"流程运行出错：{exc}") from None
-    except BaguanError:
-        raise
+    except (SpiffWorkflowException, RecursionError, ArithmeticError, ExpressionError, SandboxViolation) as exc:
+        raise step_failure(exc) from None
     _check_depth(workflow)
 
 
@@ -292,8 +291,8 @@ def _run_task(workflow: BpmnWorkflow, task: Task, data: dict[str, Any]) -> None:
     try:
         task.set_data(**data)
         task.run()
-    except (SpiffWorkflowException, RecursionError) as exc:
-        raise BaguanError(f"流程运行出错：{exc}") from None
+    except (SpiffWorkflowException, RecursionError, ArithmeticError) as exc:
+        raise step_failure(exc) from None
     _run_engine(workflow)
 
 

@@ -8,6 +8,7 @@ refused, so the same checker can reject a diagram at deploy time before anything
 from __future__ import annotations
 
 import ast
+import math
 import operator
 from typing import Any, Callable
 
@@ -127,7 +128,7 @@ class _Interpreter:
         return self.run(node.body)
 
     def _Constant(self, node: ast.Constant) -> Any:
-        return node.value
+        return _real(node.value)
 
     def _Name(self, node: ast.Name) -> Any:
         if node.id in ("True", "False", "None"):
@@ -161,13 +162,16 @@ class _Interpreter:
         return value
 
     def _UnaryOp(self, node: ast.UnaryOp) -> Any:
-        return _UNARY[type(node.op)](self.run(node.operand))
+        try:
+            return _real(_UNARY[type(node.op)](self.run(node.operand)))
+        except TypeError as exc:
+            raise ExpressionError(f"计算出错：{exc}") from None
 
     def _BinOp(self, node: ast.BinOp) -> Any:
         left, right = self.run(node.left), self.run(node.right)
         _guard_binary(node.op, left, right)
         try:
-            return _BINARY[type(node.op)](left, right)
+            return _real(_BINARY[type(node.op)](left, right))
         except (TypeError, ZeroDivisionError, OverflowError) as exc:
             raise ExpressionError(f"计算出错：{exc}") from None
 
@@ -204,12 +208,19 @@ class _Interpreter:
         args = [self.run(a) for a in node.args]
         kwargs = {k.arg: self.run(k.value) for k in node.keywords}
         try:
-            return func(*args, **kwargs)
-        except (TypeError, ValueError) as exc:
+            return _real(func(*args, **kwargs))
+        except (TypeError, ValueError, OverflowError) as exc:
             raise ExpressionError(f"函数调用出错：{exc}") from None
 
 
 _SEQUENCES = (str, list, tuple, dict, set)
+
+
+def _real(value: Any) -> Any:
+    """Case data holds finite real numbers only: a complex, infinite or NaN result cannot be stored or compared."""
+    if isinstance(value, complex) or (isinstance(value, float) and not math.isfinite(value)):
+        raise ExpressionError("计算结果不是有限的实数（数值溢出或无效）")
+    return value
 
 
 def _guard_binary(op: ast.operator, left: Any, right: Any) -> None:
