@@ -22,6 +22,7 @@ import forms as form_lib
 
 from .bpmn_checks import Problem, graph_problems, unsupported_elements
 from .errors import DeployRejected, SandboxViolation
+from .name_limits import name_length_problems
 from .roles import resolve_role
 from .scripting import SAFE_SCRIPT_ENGINE, check_expression, check_script
 from .xmlsafe import parse_untrusted_xml
@@ -123,6 +124,7 @@ def _compile_process(parser: SpiffBpmnParser, process_id: str, trees: dict[str, 
     all_specs = [spec, *subprocess_specs.values()]
     before = len(problems)
     problems.extend(unsupported_elements(tree, process_id))
+    problems.extend(name_length_problems(tree, process_id))
     for each in all_specs:
         problems.extend(check_task_specs(each))
     user_tasks = [info for each in all_specs for info in _user_tasks(each, problems)]
