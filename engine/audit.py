@@ -34,11 +34,14 @@ PG_GUARD_DDL = [
 
 
 def install_pg_guards(connection: Connection) -> None:
-    """Make the audit table refuse UPDATE, DELETE and TRUNCATE (PostgreSQL only)."""
+    """Make the audit table, and the checkpoint table once it exists, refuse UPDATE, DELETE and TRUNCATE
+    (PostgreSQL only)."""
     if connection.dialect.name != "postgresql":
         return
     for statement in PG_GUARD_DDL:
         connection.execute(text(statement))
+    from .checkpoint_guard import install_checkpoint_guards
+    install_checkpoint_guards(connection)
 
 
 def canonical(event: AuditEvent) -> str:

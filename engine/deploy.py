@@ -15,6 +15,7 @@ from . import audit, rules
 from .errors import DeployRejected, NotFound
 from .models import ProcessDefinition, User
 from .serialization import dump_specs, load_specs
+from .doc_sanitize import sanitize_documentation
 from .specs import CompiledProcess, SourceFile, compile_bundle
 
 
@@ -59,6 +60,7 @@ def deploy(session: Session, bpmn: list[SourceFile], dmn: list[SourceFile], form
            comment: str | None = None) -> list[DeployResult]:
     """Compile and store every process; a new version only when its content changed (``comment``: why)."""
     available = {**(fallback_forms or {}), **forms}
+    bpmn = [sanitize_documentation(source) for source in bpmn]
     if dmn:
         bpmn = rules.with_dependents(session, bpmn, dmn)
     dmn = dmn + rules.stored_tables_missing(session, bpmn, dmn)
