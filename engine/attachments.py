@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from . import audit
 from .access import may_act
 from .db import utcnow
+from .draft_limits import check_draft
 from .errors import InvalidData, NotFound, PermissionDenied
 from .models import Case, HumanTask, User
 from .models_review import Attachment, TaskDraft
@@ -140,15 +141,10 @@ def save_draft(session: Session, user: User, task_id: int, data: Any, comment: s
     task = get_task(session, user, task_id)
     if task.status != "open" or not may_act(session, user, task):
         raise PermissionDenied("只能暂存自己正在办理的任务")
-    if not isinstance(data, dict):
-        raise InvalidData("表单数据无效", {"data": "表单数据必须是对象"})
     form = task.case.definition.forms.get(task.form_key) if task.form_key else None
-    declared = set((form or {}).get("properties", {}))
-    unknown = [k for k in data if k not in declared]
-    if unknown:
-        raise InvalidData("表单中没有这些字段", {k: "表单中没有这个字段" for k in unknown[:10]})
+    comment = check_draft(form, data, comment)
     draft = session.get(TaskDraft, (task.id, user.id)) or TaskDraft(task_id=task.id, user_id=user.id)
-    draft.data, draft.comment, draft.saved_at = dict(data), (comment or "")[:2000], utcnow()
+    draft.data, draft.comment, draft.saved_at = dict(data), comment, utcnow()
     session.add(draft)
     session.flush()
     audit.record(session, "task.draft_saved", actor=user, org_id=task.org_id, case_id=task.case_id, task_id=task.id,
