@@ -22,6 +22,7 @@ from .errors import InvalidData, NotFound, PermissionDenied
 from .models import Case, HumanTask, User
 from .models_review import Attachment, TaskDraft
 from .queries import get_case, get_task
+from .staged_files import stage_file
 
 MAX_BYTES = 3 * 1024 * 1024
 MAX_PER_CASE = 50
@@ -80,7 +81,7 @@ def add_attachment(session: Session, user: User, case_id: int, filename: str | N
     if len(session.scalars(select(Attachment.id).where(Attachment.case_id == case.id)).all()) >= MAX_PER_CASE:
         raise InvalidData("附件太多", {"file": f"每个事项最多 {MAX_PER_CASE} 个附件"})
     key = secrets.token_hex(16)
-    _write(upload_dir, case.id, key, data)
+    stage_file(session, upload_dir / str(case.id), key, data)
     row = Attachment(case_id=case.id, task_id=task.id if task else None, filename=name, content_type=content_type,
                      size=len(data), sha256=hashlib.sha256(data).hexdigest(), storage_key=key, uploaded_by=user.id,
                      uploaded_at=utcnow())
@@ -106,14 +107,6 @@ def _may_attach_to_case(session: Session, user: User, case: Case) -> bool:
         return True
     rows = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.status == "open"))
     return any(may_act(session, user, row) for row in rows)
-
-
-def _write(upload_dir: Path, case_id: int, key: str, data: bytes) -> None:
-    folder = upload_dir / str(case_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{key}.part"
-    temporary.write_bytes(data)
-    temporary.replace(folder / key)
 
 
 def case_attachments(session: Session, case: Case) -> list[Attachment]:
