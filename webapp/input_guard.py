@@ -2,14 +2,15 @@
 
 A NUL character is never meaningful in Baguan's input and PostgreSQL refuses it in text, so one hook answers
 400 for any request that carries one, before a view runs. Integer route segments are bounded by the
-database's integer range: a larger id cannot exist, so the route does not match and the answer is a 404.
+database's integer range: a larger id cannot exist, so the answer is a 404.
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
 from flask import Flask, request
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from engine.errors import BadRequest
 
@@ -18,11 +19,14 @@ NUL_MESSAGE = "请求中含有不允许的控制字符（NUL），请删除后�
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<int:...>`` limited to the database integer range, so an oversized id is a 404, not a database error."""
+    """``<int:...>`` limited to the database integer range: an oversized id cannot exist, so it is a 404 (raised
+    here, once the path has matched, so that werkzeug does not mistake it for another method's route)."""
 
-    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ROUTE_ID,
-                 signed: bool = False) -> None:
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > MAX_ROUTE_ID:
+            raise NotFound()
+        return number
 
 
 def _has_nul(values: Iterable[Any]) -> bool:
