@@ -25,8 +25,14 @@ class BoundedIntConverter(IntegerConverter):
     def to_python(self, value: str) -> int:
         number = int(value)
         if number > MAX_ROUTE_ID:
-            raise NotFound()
+            raise IdOutOfRange()
         return number
+
+
+class IdOutOfRange(NotFound):
+    """A route id no row can have; answered like any object that does not exist (``not_found``)."""
+
+    description = "对象不存在或您无权访问"
 
 
 def _has_nul(values: Iterable[Any]) -> bool:
@@ -34,10 +40,10 @@ def _has_nul(values: Iterable[Any]) -> bool:
 
 
 def refuse_nul() -> None:
-    """Before every request: a NUL in a query or form value (or name), or in a path segment, is a 400."""
+    """Before every request: a NUL in a query or form value (or name) is a 400. (A NUL in a path segment names
+    an object that cannot exist: the views answer 404.)"""
     pairs = [*request.args.items(multi=True), *request.form.items(multi=True)]
-    names = [name for name, _ in pairs]
-    if _has_nul(names) or _has_nul(value for _, value in pairs) or _has_nul((request.view_args or {}).values()):
+    if _has_nul(name for name, _ in pairs) or _has_nul(value for _, value in pairs):
         raise BadRequest(NUL_MESSAGE)
 
 
