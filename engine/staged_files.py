@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 FILE_MODE = 0o600
 DIRECTORY_MODE = 0o700
@@ -37,22 +37,23 @@ def _pending(session: Session) -> list[StagedFile]:
     if _PENDING not in session.info:
         session.info[_PENDING] = []
         event.listen(session, "after_commit", _publish)
-        event.listen(session, "after_rollback", _discard)
-        event.listen(session, "after_soft_rollback", _discard_soft)
+        event.listen(session, "after_transaction_end", _discard)
     return session.info[_PENDING]
 
 
 def _publish(session: Session) -> None:
+    """After the outermost commit (a released savepoint is not yet durable)."""
+    if session.in_nested_transaction():
+        return
     staged, session.info[_PENDING] = session.info.get(_PENDING, []), []
     for item in staged:
         os.replace(item.temporary, item.final)
 
 
-def _discard_soft(session: Session, _previous_transaction: object) -> None:
-    _discard(session)
-
-
-def _discard(session: Session) -> None:
+def _discard(session: Session, transaction: SessionTransaction) -> None:
+    """When the outermost transaction ends without having published (rolled back or closed)."""
+    if transaction.parent is not None:
+        return
     staged, session.info[_PENDING] = session.info.get(_PENDING, []), []
     for item in staged:
         item.temporary.unlink(missing_ok=True)

@@ -89,3 +89,12 @@ def test_an_api_upload_is_private_too(world: World, plan_data: dict[str, Any], u
     assert response.status_code == 201
     [stored] = _files(uploads)
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600 and not stored.name.endswith(".part")
+
+
+def test_a_session_closed_without_commit_leaves_no_file(world: World, plan_data: dict[str, Any],
+                                                        uploads: Path) -> None:
+    case_id = start(world, plan_data)
+    with world.sessions() as session:
+        attachments.add_attachment(session, world.user(session, "xh_staff"), case_id, "计划.pdf", PDF, uploads)
+        assert len(_files(uploads)) == 1, "only the temporary file exists while the transaction is open"
+    assert _files(uploads) == [] and _rows(world) == 0
