@@ -69,11 +69,13 @@ PG_GUARD_DDL = [
 
 
 def install_pg_guards(connection: Connection) -> None:
-    """Make the audit table refuse UPDATE, DELETE and TRUNCATE (PostgreSQL only)."""
+    """Make the audit table, and the checkpoint table once it exists, refuse UPDATE, DELETE and TRUNCATE
+    (PostgreSQL only)."""
     if connection.dialect.name != "postgresql":
         return
     for statement in PG_GUARD_DDL:
         connection.execute(text(statement))
+    install_checkpoint_guards(connection)
 
 
 def canonical(event: AuditEvent) -> str:
@@ -244,3 +246,41 @@ def harden_pg(connection: Connection, app_role: str) -> list[str]:
     for statement in statements:
         connection.execute(text(statement))
     return statements
+
+
+CHECKPOINT_GUARD_DDL = [
+    """CREATE OR REPLACE FUNCTION baguan_checkpoint_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'audit_checkpoint is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+    END $$""",
+    "DROP TRIGGER IF EXISTS audit_checkpoint_no_update ON audit_checkpoint",
+    "CREATE TRIGGER audit_checkpoint_no_update BEFORE UPDATE OR DELETE ON audit_checkpoint "
+    "FOR EACH ROW EXECUTE FUNCTION baguan_checkpoint_append_only()",
+    "DROP TRIGGER IF EXISTS audit_checkpoint_no_truncate ON audit_checkpoint",
+    "CREATE TRIGGER audit_checkpoint_no_truncate BEFORE TRUNCATE ON audit_checkpoint "
+    "FOR EACH STATEMENT EXECUTE FUNCTION baguan_checkpoint_append_only()",
+    "ALTER TABLE audit_checkpoint ENABLE ALWAYS TRIGGER audit_checkpoint_no_update",
+    "ALTER TABLE audit_checkpoint ENABLE ALWAYS TRIGGER audit_checkpoint_no_truncate",
+]
+CHECKPOINT_UNGUARD_DDL = [
+    "DROP TRIGGER IF EXISTS audit_checkpoint_no_update ON audit_checkpoint",
+    "DROP TRIGGER IF EXISTS audit_checkpoint_no_truncate ON audit_checkpoint",
+    "DROP FUNCTION IF EXISTS baguan_checkpoint_append_only()",
+]
+
+
+def install_checkpoint_guards(connection: Connection) -> None:
+    """Make ``audit_checkpoint`` refuse UPDATE, DELETE and TRUNCATE (PostgreSQL, once the table exists)."""
+    if connection.dialect.name != "postgresql":
+        return
+    if connection.execute(text("SELECT to_regclass('audit_checkpoint')")).scalar() is None:
+        return
+    for statement in CHECKPOINT_GUARD_DDL:
+        connection.execute(text(statement))
+
+
+def remove_checkpoint_guards(connection: Connection) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    for statement in CHECKPOINT_UNGUARD_DDL:
+        connection.execute(text(statement))

@@ -11,6 +11,7 @@ from engine.bootstrap import start as start_engine
 from .config import load_config
 from .errors import register_error_handlers
 from .extensions import csrf, init_database, login_manager
+from .input_guard import init_input_guards, install_converters
 
 
 def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Flask:
@@ -24,7 +25,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录"
     login_manager.session_protection = "basic"
+    install_converters(app)
     _register_blueprints(app)
+    init_input_guards(app)
     register_error_handlers(app)
     app.after_request(_security_headers)
     from .templating import init_templating

@@ -242,8 +242,8 @@ def audit_verify(checkpoint_file: Path | None) -> None:
     result = status.result
     if not result.ok:
         raise CliError(f"审计链校验失败：第一个异常事件 #{result.first_bad_id}：{result.reason}（此前 {result.count} 个事件完好）")
-    if status.bad_checkpoint is not None:
-        raise CliError(f"审计链校验失败：检查点 #{status.bad_checkpoint.id}：{status.checkpoint_reason}")
+    if not status.ok:
+        raise CliError(f"审计链校验失败：检查点 #{status.bad_checkpoint_id}：{status.checkpoint_reason}")
     if anchor is not None and not anchor.ok:
         raise CliError(f"审计链校验失败：检查点文件 {checkpoint_file}：{anchor.reason}")
     click.echo(f"审计链完整：共 {result.count} 个事件，链头哈希 {result.head_hash}")

@@ -23,6 +23,7 @@ from engine.errors import (
 )
 
 from .extensions import commit, db_session
+from .input_guard import IdOutOfRange
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,8 @@ def handle_http_error(error: HTTPException) -> tuple[Response | str, int]:
     status = error.code or 500
     if isinstance(error, CSRFError):
         return error_response(400, "csrf", "页面已过期或表单校验失败，请刷新页面后重试")
+    if isinstance(error, IdOutOfRange):
+        return error_response(404, NotFound.code, error.description or HTTP_MESSAGES[404])
     return error_response(status, f"http_{status}", HTTP_MESSAGES.get(status, error.description or ""))
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import journal as audit
+from engine.audit.checkpoint_guard import checkpoint_event_problem
 from engine.audit.models import AuditCheckpoint
 from engine.db import utcnow
 from engine.errors import BadRequest, Conflict
@@ -131,10 +132,15 @@ class ChainStatus:
     checkpoints: int
     bad_checkpoint: AuditCheckpoint | None = None
     checkpoint_reason: str = ""
+    missing_checkpoint_id: int | None = None
+
+    @property
+    def bad_checkpoint_id(self) -> int | None:
+        return self.bad_checkpoint.id if self.bad_checkpoint is not None else self.missing_checkpoint_id
 
     @property
     def ok(self) -> bool:
-        return self.result.ok and self.bad_checkpoint is None
+        return self.result.ok and self.bad_checkpoint is None and not self.checkpoint_reason
 
 
 def chain_status(session: Session) -> ChainStatus:
@@ -144,4 +150,8 @@ def chain_status(session: Session) -> ChainStatus:
         check = contains_prefix(session, checkpoint.event_id, checkpoint.event_count, checkpoint.head_hash)
         if not check.ok:
             return ChainStatus(result, len(stored), checkpoint, check.reason)
+    problem = checkpoint_event_problem(session, stored)
+    if problem is not None:
+        return ChainStatus(result, len(stored), checkpoint_reason=problem.reason,
+                           missing_checkpoint_id=problem.checkpoint_id)
     return ChainStatus(result, len(stored))

@@ -20,6 +20,7 @@ from engine.audit.cells import csv_cell
 from engine.clock import to_beijing, utc_end_of, utc_start_of
 from engine.errors import AccessDenied, InvalidData
 from engine.identity.models import Organisation, User
+from engine.input_limits import DATE_RANGE_HINT, in_date_range
 from engine.journal import AuditEvent
 from engine.roles import role_label
 from engine.runtime.models import Case
@@ -106,7 +107,7 @@ def _int(raw: str, name: str, errors: dict[str, str]) -> int | None:
     raw = (raw or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not raw.isdigit() or len(raw) > 9:
         errors[name] = "请选择列表中的组织"
         return None
     return int(raw)
@@ -117,10 +118,14 @@ def _date(raw: str, name: str, errors: dict[str, str]) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         errors[name] = "日期格式应为 YYYY-MM-DD"
         return None
+    if not in_date_range(day):
+        errors[name] = DATE_RANGE_HINT
+        return None
+    return day
 
 
 def beijing(value: datetime) -> str:

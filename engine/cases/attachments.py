@@ -15,8 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import journal as audit
+from engine.cases.draft_limits import check_draft
 from engine.cases.models import Attachment, TaskDraft
 from engine.cases.queries import get_case, get_task
+from engine.cases.staged_files import stage_file
 from engine.db import utcnow
 from engine.errors import InvalidData, NotFound, PermissionDenied
 from engine.identity.access import may_act
@@ -80,7 +82,7 @@ def add_attachment(session: Session, user: User, case_id: int, filename: str | N
     if len(session.scalars(select(Attachment.id).where(Attachment.case_id == case.id)).all()) >= MAX_PER_CASE:
         raise InvalidData("附件太多", {"file": f"每个事项最多 {MAX_PER_CASE} 个附件"})
     key = secrets.token_hex(16)
-    _write(upload_dir, case.id, key, data)
+    stage_file(session, upload_dir / str(case.id), key, data)
     row = Attachment(case_id=case.id, task_id=task.id if task else None, filename=name, content_type=content_type,
                      size=len(data), sha256=hashlib.sha256(data).hexdigest(), storage_key=key, uploaded_by=user.id,
                      uploaded_at=utcnow())
@@ -108,14 +110,6 @@ def _may_attach_to_case(session: Session, user: User, case: Case) -> bool:
     return any(may_act(session, user, row) for row in rows)
 
 
-def _write(upload_dir: Path, case_id: int, key: str, data: bytes) -> None:
-    folder = upload_dir / str(case_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{key}.part"
-    temporary.write_bytes(data)
-    temporary.replace(folder / key)
-
-
 def case_attachments(session: Session, case: Case) -> list[Attachment]:
     return list(session.scalars(select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)))
 
@@ -141,15 +135,10 @@ def save_draft(session: Session, user: User, task_id: int, data: Any, comment: s
     task = get_task(session, user, task_id)
     if task.status != "open" or not may_act(session, user, task):
         raise PermissionDenied("只能暂存自己正在办理的任务")
-    if not isinstance(data, dict):
-        raise InvalidData("表单数据无效", {"data": "表单数据必须是对象"})
     form = task.case.definition.forms.get(task.form_key) if task.form_key else None
-    declared = set((form or {}).get("properties", {}))
-    unknown = [k for k in data if k not in declared]
-    if unknown:
-        raise InvalidData("表单中没有这些字段", {k: "表单中没有这个字段" for k in unknown[:10]})
+    comment = check_draft(form, data, comment)
     draft = session.get(TaskDraft, (task.id, user.id)) or TaskDraft(task_id=task.id, user_id=user.id)
-    draft.data, draft.comment, draft.saved_at = dict(data), (comment or "")[:2000], utcnow()
+    draft.data, draft.comment, draft.saved_at = dict(data), comment, utcnow()
     session.add(draft)
     session.flush()
     audit.record(session, "task.draft_saved", actor=user, org_id=task.org_id, case_id=task.case_id, task_id=task.id,

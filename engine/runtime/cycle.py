@@ -23,9 +23,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import journal
 from engine.db import utcnow
-from engine.errors import BaguanError, Conflict
+from engine.errors import BaguanError, Conflict, ExpressionError, SandboxViolation
 from engine.runtime.budget import check_state_size, run_budget
 from engine.runtime.deploy import specs_for
+from engine.runtime.faults import step_failure
 from engine.runtime.models import Case, HumanTask
 from engine.runtime.projection import sync_human_tasks
 from engine.runtime.serialization import SERIALIZER_VERSION, dump_state, load_state
@@ -60,8 +61,8 @@ def run_engine(workflow: BpmnWorkflow) -> None:
     with run_budget() as budget:
         try:
             workflow.do_engine_steps()
-        except (SpiffWorkflowException, RecursionError) as exc:
-            raise budget.exceeded or BaguanError(f"流程运行出错：{exc}") from None
+        except (SpiffWorkflowException, RecursionError, ArithmeticError, ExpressionError, SandboxViolation) as exc:
+            raise budget.exceeded or step_failure(exc) from None
         if budget.exceeded is not None:
             raise budget.exceeded
         budget.check_clock()
@@ -132,8 +133,8 @@ class CaseRun:
             try:
                 task.set_data(**data)
                 task.run()
-            except (SpiffWorkflowException, RecursionError) as exc:
-                raise budget.exceeded or BaguanError(f"流程运行出错：{exc}") from None
+            except (SpiffWorkflowException, RecursionError, ArithmeticError) as exc:
+                raise budget.exceeded or step_failure(exc) from None
             self.run()
 
     def reset_to(self, task: Task) -> None:

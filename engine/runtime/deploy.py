@@ -13,6 +13,7 @@ import forms as form_lib
 from engine import journal as audit
 from engine.errors import DeployRejected, NotFound
 from engine.identity.models import User
+from engine.runtime.doc_sanitize import sanitize_documentation
 from engine.runtime.extensions import installed
 from engine.runtime.models import ProcessDefinition
 from engine.runtime.serialization import dump_specs, load_specs
@@ -60,6 +61,7 @@ def deploy(session: Session, bpmn: list[SourceFile], dmn: list[SourceFile], form
            comment: str | None = None) -> list[DeployResult]:
     """Compile and store every process; a new version only when its content changed (``comment``: why)."""
     available = {**(fallback_forms or {}), **forms}
+    bpmn = [sanitize_documentation(source) for source in bpmn]
     for prepare in installed().before_compile:
         bpmn, dmn = prepare(session, bpmn, dmn)
     compiled = compile_bundle(bpmn, dmn, available)

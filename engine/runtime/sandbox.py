@@ -12,6 +12,7 @@ limited in size, and every step counts against the budget of the engine run (eng
 from __future__ import annotations
 
 import ast
+import math
 import operator
 from typing import Any, Callable
 
@@ -140,7 +141,7 @@ class _Interpreter:
         return self.run(node.body)
 
     def _Constant(self, node: ast.Constant) -> Any:
-        return node.value
+        return _real(node.value)
 
     def _Name(self, node: ast.Name) -> Any:
         if node.id in ("True", "False", "None"):
@@ -174,13 +175,16 @@ class _Interpreter:
         return value
 
     def _UnaryOp(self, node: ast.UnaryOp) -> Any:
-        return _UNARY[type(node.op)](self.run(node.operand))
+        try:
+            return _real(_UNARY[type(node.op)](self.run(node.operand)))
+        except TypeError as exc:
+            raise ExpressionError(f"计算出错：{exc}") from None
 
     def _BinOp(self, node: ast.BinOp) -> Any:
         left, right = self.run(node.left), self.run(node.right)
         _guard_binary(node.op, left, right)
         try:
-            return _BINARY[type(node.op)](left, right)
+            return _real(_BINARY[type(node.op)](left, right))
         except (TypeError, ZeroDivisionError, OverflowError) as exc:
             raise ExpressionError(f"计算出错：{exc}") from None
 
@@ -220,13 +224,20 @@ class _Interpreter:
         if name in SIZED_RESULTS and _size([args, kwargs]) > MAX_SEQUENCE:
             _too_big(f"{name}() 的结果过长")
         try:
-            result = func(*args, **kwargs)
+            result = _real(func(*args, **kwargs))
         except (TypeError, ValueError, OverflowError) as exc:
             raise ExpressionError(f"函数调用出错：{exc}") from None
         return _limited(result, f"{name}() 的结果过长") if name in SIZED_RESULTS else result
 
 
 _SEQUENCES = (str, list, tuple, dict, set)
+
+
+def _real(value: Any) -> Any:
+    """Case data holds finite real numbers only: a complex, infinite or NaN result cannot be stored or compared."""
+    if isinstance(value, complex) or (isinstance(value, float) and not math.isfinite(value)):
+        raise ExpressionError("计算结果不是有限的实数（数值溢出或无效）")
+    return value
 
 
 def _guard_binary(op: ast.operator, left: Any, right: Any) -> None:

@@ -23,6 +23,7 @@ from engine.errors import DeployRejected, SandboxViolation
 from engine.roles import resolve_role
 from engine.runtime.bpmn_checks import Problem, graph_problems, unsupported_elements
 from engine.runtime.extensions import installed
+from engine.runtime.name_limits import name_length_problems
 from engine.runtime.sandbox import SAFE_SCRIPT_ENGINE, check_expression, check_script
 from engine.runtime.xmlsafe import parse_untrusted_xml
 
@@ -131,6 +132,7 @@ def _compile_process(parser: SpiffBpmnParser, process_id: str, trees: dict[str, 
     all_specs = [spec, *subprocess_specs.values()]
     before = len(problems)
     problems.extend(unsupported_elements(tree, process_id))
+    problems.extend(name_length_problems(tree, process_id))
     for each in all_specs:
         problems.extend(check_task_specs(each))
     user_tasks = [info for each in all_specs for info in _user_tasks(each, problems)]

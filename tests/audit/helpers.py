@@ -52,12 +52,13 @@ def as_database_owner(world: World, statement: str, value: int, rows: int | None
     """Bypass the application: directly on SQLite, with the append-only triggers disabled on PostgreSQL."""
     with world.sessions() as session, session.begin():
         postgres = session.get_bind().dialect.name == "postgresql"
-        if postgres:
-            session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+        tables = ("audit_event", "audit_checkpoint") if postgres else ()
+        for table in tables:
+            session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
         result = session.execute(text(statement), {"id": value})
         assert rows is None or result.rowcount == rows
-        if postgres:
-            session.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+        for table in tables:
+            session.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
 
 
 def case_ids(world: World) -> list[int]:

@@ -14,6 +14,8 @@ from flask import request
 
 from engine.errors import BadRequest, InvalidData, NotFound
 
+from ..input_guard import NUL_MESSAGE
+
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 MAX_OFFSET = 1_000_000
@@ -33,9 +35,27 @@ def json_body() -> Any:
     """The request body parsed as JSON (NaN and Infinity refused); 413 comes from the size limit."""
     raw = request.get_data(cache=False)
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        body = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise BadRequest("请求体不是有效的 JSON（应为 UTF-8 编码的 JSON 对象）") from None
+    if _contains_nul(body):
+        raise BadRequest(NUL_MESSAGE)
+    return body
+
+
+def _contains_nul(value: Any) -> bool:
+    """A NUL character in any key or text of the body (walked without recursion)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def json_object(schema: JSON) -> dict[str, Any]:

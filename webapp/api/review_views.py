@@ -189,10 +189,14 @@ def _iso_date(body: dict[str, Any], name: str) -> Any:
     from datetime import date
 
     from engine.errors import InvalidData
+    from engine.input_limits import DATE_RANGE_HINT, in_date_range
     try:
-        return date.fromisoformat(body[name])
+        day = date.fromisoformat(body[name])
     except ValueError:
         raise InvalidData("日期格式不正确", {name: "日期应为 YYYY-MM-DD"}) from None
+    if not in_date_range(day):
+        raise InvalidData("日期超出范围", {name: DATE_RANGE_HINT})
+    return day
 
 
 @bp.get("/notifications")

@@ -148,8 +148,9 @@ def case(case_id: int) -> Any:
 @login_required
 def diagram(case_id: int) -> Any:
     found = audit_search.audited_case(db_session(), me(), case_id)
-    return Response(found.definition.bpmn_xml, mimetype="application/xml",
-                    headers={"Cache-Control": "no-store"})
+    response = download(found.definition.bpmn_xml.encode("utf-8"), "application/xml", f"{found.number}.bpmn")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.route("/cases/<int:case_id>/dossier.zip")

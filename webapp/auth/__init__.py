@@ -1,7 +1,7 @@
 """Logging in and out, and loading the logged-in user."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -30,11 +30,16 @@ def load_user(session_id: str) -> User | None:
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths; anything else (``//evil``, ``https://evil``) goes to the inbox."""
+    """Only same-site paths; anything else (``//evil``, ``https://evil``, a CR/LF or other control character,
+    raw or percent-encoded) goes to the inbox."""
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc \
-            and "\\" not in target:
+            and "\\" not in target and not _has_control(unquote(target)):
         return target
     return url_for("tasks.inbox")
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(char) < 0x20 or ord(char) == 0x7F for char in text)
 
 
 @bp.route("/login", methods=("GET", "POST"))

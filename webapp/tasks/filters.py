@@ -11,6 +11,7 @@ from engine.errors import BadRequest
 from engine.identity import accounts
 from engine.identity.access import visible_org_ids
 from engine.identity.models import Organisation, User
+from engine.input_limits import DATE_RANGE_HINT, in_date_range
 from engine.runtime.deploy import latest_definitions
 from engine.runtime.models import ProcessDefinition
 
@@ -22,9 +23,12 @@ def _date(args: Mapping[str, str], name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise BadRequest("日期格式不正确", {name: "日期应为 YYYY-MM-DD，如 2027-01-31"}) from None
+    if not in_date_range(day):
+        raise BadRequest("日期超出范围", {name: DATE_RANGE_HINT})
+    return day
 
 
 def _flag(args: Mapping[str, str], name: str) -> bool:

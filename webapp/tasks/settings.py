@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from engine.errors import Conflict, InvalidData, NotFound
+from engine.input_limits import DATE_RANGE_HINT, in_date_range
 from engine.review import phrases as phrases
 from engine.review import proxies as proxies
 
@@ -32,9 +33,12 @@ def _settings_run(operation: Callable[[], Any], done: str) -> Any:
 def _form_date(name: str) -> date | None:
     raw = (request.form.get(name) or "").strip()
     try:
-        return date.fromisoformat(raw) if raw else None
+        day = date.fromisoformat(raw) if raw else None
     except ValueError:
         raise InvalidData("日期格式不正确", {name: "日期应为 YYYY-MM-DD"}) from None
+    if day is not None and not in_date_range(day):
+        raise InvalidData("日期超出范围", {name: DATE_RANGE_HINT})
+    return day
 
 
 @bp.get("/settings")

@@ -107,7 +107,8 @@ def task(task_id: int) -> Any:
         cases.complete_task(db_session(), me(), task_id, decision, comment, data, return_to=return_to)
     except InvalidData as error:
         db_session().rollback()
-        return render_task(row, values=data, errors=error.fields, comment=comment), 422
+        return render_task(row, values=data, errors=error.fields, comment=comment,
+                           conflict=None if error.fields else error.message), 422
     except Conflict as error:
         db_session().rollback()
         return render_task(row, conflict=error.message), 409
@@ -138,7 +139,8 @@ def save_draft(row: HumanTask, data: dict[str, Any], comment: str) -> Any:
         attachments.save_draft(db_session(), me(), row.id, data, comment)
     except InvalidData as error:
         db_session().rollback()
-        return render_task(row, values=data, errors=error.fields, comment=comment), 422
+        return render_task(row, values=data, errors=error.fields, comment=comment,
+                           conflict=None if error.fields else error.message), 422
     commit()
     flash("已暂存，下次打开此任务时会自动填入", "success")
     return redirect(url_for("tasks.task", task_id=row.id))

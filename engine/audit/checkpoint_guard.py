@@ -1,0 +1,59 @@
+"""Protecting the stored checkpoints like the audit chain, and cross-checking them against the chain's own
+``audit.checkpoint`` events.
+
+On PostgreSQL ``audit_checkpoint`` refuses UPDATE, DELETE and TRUNCATE (``ENABLE ALWAYS`` triggers, installed by
+a migration and by :func:`engine.journal.install_pg_guards`). Every checkpoint is also logged in the chain, so
+:func:`checkpoint_event_problem` finds a chain and a checkpoint table that no longer tell the same story: a
+checkpoint row deleted while its event remains, a row whose event is gone (the tail was removed), or an event
+whose recorded head no longer matches the event it names (history rewritten and re-hashed).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.audit.models import AuditCheckpoint
+from engine.journal import AuditEvent
+
+CHECKPOINT_ACTION = "audit.checkpoint"
+@dataclass(frozen=True)
+class CheckpointProblem:
+    checkpoint_id: int | None
+    reason: str
+
+
+def _as_int(value: Any) -> int | None:
+    return value if type(value) is int else None
+
+
+def _logged(session: Session) -> Iterable[AuditEvent]:
+    return session.scalars(select(AuditEvent).where(AuditEvent.action == CHECKPOINT_ACTION).order_by(AuditEvent.id))
+
+
+def checkpoint_event_problem(session: Session, stored: list[AuditCheckpoint]) -> CheckpointProblem | None:
+    """The first disagreement between the chain's checkpoint events and the stored checkpoints, or None."""
+    by_id = {checkpoint.id: checkpoint for checkpoint in stored}
+    seen: set[int] = set()
+    for event in _logged(session):
+        detail = event.detail if isinstance(event.detail, dict) else {}
+        checkpoint_id, event_id = _as_int(detail.get("checkpoint_id")), _as_int(detail.get("event_id"))
+        head_hash = detail.get("head_hash")
+        named = session.get(AuditEvent, event_id) if event_id is not None else None
+        if named is None:
+            return CheckpointProblem(checkpoint_id, f"审计事件 #{event.id} 记录的检查点所指事件 #{event_id} 已不存在")
+        if named.hash != head_hash:
+            return CheckpointProblem(checkpoint_id, f"审计事件 #{event.id} 记录的链头与事件 #{event_id} 的哈希不符"
+                                                    "（链被改写后重算了哈希）")
+        row = by_id.get(checkpoint_id) if checkpoint_id is not None else None
+        if row is None:
+            return CheckpointProblem(checkpoint_id, f"审计事件 #{event.id} 记录的检查点已从检查点表中删除")
+        if row.event_id != event_id or row.head_hash != head_hash:
+            return CheckpointProblem(checkpoint_id, f"检查点表中的记录与审计事件 #{event.id} 不符（检查点被修改）")
+        seen.add(row.id)
+    for checkpoint in stored:
+        if checkpoint.id not in seen:
+            return CheckpointProblem(checkpoint.id, "审计链中没有创建该检查点的事件（链尾被删除）")
+    return None
