@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from .access import task_scope_org_id
 from .deploy import specs_for
+from .errors import BaguanError
 from .models import AuditEvent, Case, HumanTask, Membership, User
 from .notify import eligible_users
 from .roles import resolve_role
@@ -223,7 +224,7 @@ class ForwardGraph:
             for condition, target in conditions:
                 if condition is not None and evaluate(condition.args[0], dict(self.data)):
                     return {target}
-        except Exception:  # a name the case has not set yet: the branch is still open
+        except BaguanError:  # a name the case has not set yet: the branch is still open
             return None
         return {default} if default else None
 

@@ -19,7 +19,7 @@ from . import formrender
 from .extensions import db_session
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
-STATUS_LABELS = {"running": "审批中", "completed": "已办结", "rejected": "已驳回", "withdrawn": "已撤回"}
+STATUS_LABELS = {"running": "审批中", "completed": "已办结", "rejected": "已驳回", "withdrawn": "已撤销"}
 TASK_STATUS_LABELS = {"open": "待处理", "completed": "已处理", "cancelled": "已取消"}
 AUDIT_LABELS = {
     "case.started": "发起", "task.completed": "处理", "case.completed": "办结", "access.denied": "访问被拒",

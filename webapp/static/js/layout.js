@@ -1,0 +1,29 @@
+/* Layout: the header menu is a <details> that stays open on wide screens and folds behind 菜单 on phones;
+   a table wider than its box says that it scrolls sideways. */
+(function () {
+  "use strict";
+  var wide = window.matchMedia("(min-width: 961px)");
+
+  function syncMenu() {
+    document.querySelectorAll("[data-nav-menu]").forEach(function (menu) { menu.open = wide.matches; });
+  }
+
+  function markScrollers() {
+    document.querySelectorAll(".table-scroll, .list-card, .scroll-x").forEach(function (box) {
+      box.classList.toggle("is-scrollable", box.scrollWidth > box.clientWidth + 2);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    syncMenu();
+    markScrollers();
+  });
+  wide.addEventListener("change", syncMenu);
+  window.addEventListener("resize", markScrollers);
+  document.addEventListener("click", function (event) {
+    if (wide.matches) { return; }
+    document.querySelectorAll("[data-nav-menu][open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) { menu.open = false; }
+    });
+  });
+}());
