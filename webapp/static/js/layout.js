@@ -1,11 +1,14 @@
-/* Layout: the header menu is a <details> that stays open on wide screens and folds behind 菜单 on phones;
+/* Layout: the header menu (and the inbox's extra filters) are <details> that stay open on wide screens and fold
+   on phones;
    a table wider than its box says that it scrolls sideways. */
 (function () {
   "use strict";
   var wide = window.matchMedia("(min-width: 961px)");
 
   function syncMenu() {
-    document.querySelectorAll("[data-nav-menu]").forEach(function (menu) { menu.open = wide.matches; });
+    document.querySelectorAll("[data-nav-menu], [data-wide-open]").forEach(function (box) {
+      box.open = wide.matches || box.hasAttribute("data-keep-open");
+    });
   }
 
   function markScrollers() {
