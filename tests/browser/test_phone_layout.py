@@ -25,6 +25,9 @@ from .test_work_plan_browser import log_in
 pytestmark = pytest.mark.browser
 
 VIEWPORTS = {"phone": (390, 844), "laptop": (1366, 768)}
+ALSO_FITS = ("/done", "/copied", "/notifications", "/settings", "/start", "/admin/", "/admin/forms", "/admin/tables",
+             "/admin/people", "/admin/processes/annual_plan/versions", "/audit/", "/audit/search", "/audit/reports")
+"""The other pages 秘书长 (also 管理员 and 审计员) opens; each must fit too."""
 SHOTS = os.environ.get("BAGUAN_SCREENSHOTS", "")
 KEY_TASKS = [
     {"category": "学术交流", "name": "2027 年学术年会暨智能制造高峰论坛", "month": 10, "department": "学术部",
@@ -125,6 +128,10 @@ def test_every_page_fits_and_a_reviewer_approves_from_the_phone(page: Any, scena
     title = card.locator(".item-title").bounding_box()
     assert title is not None and title["width"] > 150, "inbox titles read as lines, not one character per line"
 
+    for path in ALSO_FITS:
+        page.goto(path)
+        fits(page, path.strip("/").replace("/", "-") or "home", size)
+
     page.goto("/admin/processes/annual_plan/edit")
     page.wait_for_selector("#studio[data-ready='1']")
     fits(page, "studio", size, full_page=False)
@@ -158,6 +165,8 @@ def test_every_page_fits_and_a_reviewer_approves_from_the_phone(page: Any, scena
     log_out(page, size)
 
     log_in(page, "xh_staff")
+    page.goto("/start/annual_plan")
+    fits(page, "start-form", size)
     page.goto("/started")
     fits(page, "started", size)
     page.locator("tr", has_text=scenario.number).locator(".item-title").click()

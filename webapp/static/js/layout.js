@@ -12,7 +12,7 @@
   }
 
   function markScrollers() {
-    document.querySelectorAll(".table-scroll, .list-card, .scroll-x").forEach(function (box) {
+    document.querySelectorAll(".table-scroll, .list-card, table.list-table, .scroll-x").forEach(function (box) {
       box.classList.toggle("is-scrollable", box.scrollWidth > box.clientWidth + 2);
     });
   }
