@@ -107,6 +107,7 @@ def menu(page: Any, size: str) -> None:
 
 def log_out(page: Any, size: str) -> None:
     menu(page, size)
+    fits(page, "menu", size, full_page=False)
     assert in_view(page, page.get_by_role("button", name="退出"))
     page.get_by_role("button", name="退出").click()
     page.wait_for_url(re.compile(r"/login"))

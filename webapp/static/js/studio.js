@@ -11,6 +11,7 @@
   var forms = JSON.parse(root.dataset.forms);
   var marked = [];
   var READABLE_ZOOM = 0.8;
+  var PALETTE_WIDTH = 110;
   var modeler = new window.BpmnJS({ container: "#canvas", moddleExtensions: { spiffworkflow: window.BaguanSpiffModdle } });
   new window.BaguanStudioProps(modeler, document.getElementById("properties"), { forms: forms, roles: roles });
 
@@ -24,7 +25,7 @@
     canvas.zoom("fit-viewport");
     if (canvas.zoom() >= READABLE_ZOOM) { return; }
     var box = canvas.viewbox();
-    canvas.viewbox({ x: box.inner.x - 20, y: box.inner.y - 20,
+    canvas.viewbox({ x: box.inner.x - PALETTE_WIDTH, y: box.inner.y - 20,
                      width: box.outer.width / READABLE_ZOOM, height: box.outer.height / READABLE_ZOOM });
   }
 
