@@ -153,6 +153,8 @@ def test_every_page_fits_and_a_reviewer_approves_from_the_phone(page: Any, scena
     page.locator("tr", has_text=scenario.number).get_by_role("link", name="办理").click()
     page.wait_for_url(re.compile(r"/tasks/\d+$"))
     fits(page, "task", size, full_page=False)
+    fits(page, "task-whole", size)
+    page.evaluate("window.scrollTo(0, 0)")
     for name in ("同意", "退回修改", "不同意"):
         assert in_view(page, page.get_by_role("button", name=name, exact=True)), f"{name} is visible without scrolling"
     assert page.locator("#task-form textarea").count() == 1, "one opinion box, not two"
