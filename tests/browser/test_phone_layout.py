@@ -88,6 +88,10 @@ def fits(page: Any, name: str, size: str, full_page: bool = True) -> None:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"{name}-{size}.png"), full_page=full_page)
     widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    if SHOTS:
+        height = page.evaluate("document.documentElement.scrollHeight")
+        with (Path(SHOTS) / "sizes.tsv").open("a", encoding="utf-8") as sizes:
+            sizes.write(f"{name}\t{size}\t{widths[0]}\t{widths[1]}\t{height}\n")
     if widths[0] > widths[1]:
         wide = page.evaluate(OVERFLOWING)
         pytest.fail(f"{name} at {size}: the page is {widths[0]} px wide on a {widths[1]} px screen; too wide: {wide}")
@@ -119,6 +123,8 @@ def test_every_page_fits_and_a_reviewer_approves_from_the_phone(page: Any, scena
     page.set_viewport_size({"width": width, "height": height})
     page.on("dialog", lambda dialog: dialog.accept())
 
+    page.goto("/login")
+    fits(page, "login", size)
     log_in(page, "xh_sg")
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
     header = page.locator(".topbar-inner").bounding_box()
