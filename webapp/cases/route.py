@@ -11,6 +11,7 @@ from engine.route import RouteState, RouteStep, case_route
 
 from .. import formrender
 from ..opinion import opinion_field
+from .context import field_prop
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,7 @@ def references(case: Case) -> list[tuple[str, str]]:
     found = []
     for key in REFERENCE_FIELDS:
         if data.get(key):
-            title = next((str(p.get("title")) for s in case.definition.forms.values()
-                          for k, p in formrender.properties(s).items() if k == key and p.get("title")), key)
-            found.append((title, str(data[key])))
+            found.append((str(field_prop(case.definition.forms, key).get("title") or key), str(data[key])))
     return found
 
 

@@ -15,8 +15,8 @@ from engine.roles import role_label
 
 from ..cases.context import case_page, step_schema
 from ..cases.route import route_view
-from ..opinion import opinion_field, parse_step_form, without_opinion
 from ..extensions import commit, db_session
+from ..opinion import opinion_field, parse_step_form, without_opinion
 from ..templating import decision_label, local_time
 from . import bp
 from .current import me
