@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export BAGUAN_PORT ?= 5000
 
-.PHONY: run test bench clean
+.PHONY: run test bench clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) instance
+
+# PNGs of the inbox, a task, a case with 流程进度, 我发起的, the 审批单, the studio and the audit case page at
+# 390×844 (phone) and 1366×768 (laptop), written to screenshots/ by the Chromium layout test.
+screenshots: $(STAMP)
+	BAGUAN_SCREENSHOTS=screenshots $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_phone_layout.py

@@ -124,7 +124,7 @@ class AuditAction(Labelled):
 LABELS: dict[type[Labelled], dict[Labelled, str]] = {
     CaseStatus: {
         CaseStatus.RUNNING: "审批中", CaseStatus.COMPLETED: "已办结", CaseStatus.REJECTED: "已驳回",
-        CaseStatus.WITHDRAWN: "已撤回",
+        CaseStatus.WITHDRAWN: "已撤销",
     },
     TaskStatus: {
         TaskStatus.OPEN: "待处理", TaskStatus.COMPLETED: "已处理", TaskStatus.CANCELLED: "已取消",

@@ -308,8 +308,9 @@ def _readonly_table(item: Schema, rows: list[Mapping[str, Any]]) -> Markup:
     columns = properties(item) or {key: {"title": key} for row in rows for key in row}
     head = Markup("").join(Markup("<th>{}</th>").format(p.get("title", c)) for c, p in columns.items())
     body = Markup("").join(
-        Markup("<tr><td class=\"row-no\">{}</td>{}</tr>").format(i + 1, Markup("").join(
-            Markup("<td>{}</td>").format(render_value(p, row.get(c)) if c in row else "") for c, p in columns.items()))
+        Markup("<tr><td class=\"row-no\" data-label=\"第 {} 行\">{}</td>{}</tr>").format(i + 1, i + 1, Markup("").join(
+            Markup("<td data-label=\"{}\">{}</td>").format(p.get("title", c), render_value(p, row.get(c)) if c in row else "")
+            for c, p in columns.items()))
         for i, row in enumerate(rows))
     return Markup('<div class="table-scroll"><table class="subtable subtable-readonly"><thead><tr><th>序号</th>{}'
                   '</tr></thead><tbody>{}</tbody></table></div>').format(head, body)

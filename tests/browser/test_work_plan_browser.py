@@ -72,7 +72,7 @@ def test_each_role_takes_the_plan_to_filed(page) -> None:
     for username, fields in (
         ("xh_sg", {}),
         ("xh_finance", {"#f-budget_checked": True}),
-        ("xh_party", {"#f-party_review_opinion": "政治方向正确，重大活动清单合规，同意提交理事长审定。"}),
+        ("xh_party", {"#comment": "政治方向正确，重大活动清单合规，同意提交理事长审定。"}),
         ("xh_president", {}),
         ("xh_sg", {f"#f-{key}": str(value) for key, value in COUNCIL.items()}),
         ("cast", {"#f-filing_number": "TAST-BA-2027-001"}),

@@ -69,7 +69,8 @@ def test_submitter_recalls_then_withdraws(login: Login, plan_data: dict[str, Any
     assert "请填写撤销理由" in page(response)
     response = client.post(f"/cases/{case_id}/withdraw", data={"reason": "计划调整"}, follow_redirects=True)
     html = page(response)
-    assert "事项已撤销" in html and "已撤回" in html and "计划调整" in html
+    assert "事项已撤销" in html and "计划调整" in html
+    assert '<span class="tag tag-withdrawn">已撤销</span>' in html and "已撤回</span>" not in html
 
 
 def test_copy_read_and_urge_from_the_case_page(login: Login, plan_data: dict[str, Any], world: World) -> None:

@@ -155,7 +155,7 @@ def test_readonly_shows_titles_booleans_and_the_detail_table() -> None:
     assert "<dt>计划年度</dt>" in html and "2027" in html
     assert "500,000" in html
     assert "&lt;b&gt;注&lt;/b&gt;" in html
-    assert "<th>事项名称</th>" in html and "<td>" in html and "年会" in html and "是" in html
+    assert "<th>事项名称</th>" in html and "<td data-label=" in html and "年会" in html and "是" in html
     assert "hidden" not in html and "党建工作计划" not in html
 
 

@@ -43,7 +43,7 @@ def test_status_labels_use_the_process_completed_label() -> None:
     assert templating.status_label(case("completed", completedLabel="已备案")) == "已备案"
     assert templating.status_label(case("completed")) == "已办结"
     assert templating.status_label(case("rejected")) == "已驳回"
-    assert templating.status_label(case("withdrawn")) == "已撤回"
+    assert templating.status_label(case("withdrawn")) == "已撤销", "撤销 ends the case; 撤回 only takes it back"
 
 
 def test_decision_and_audit_labels() -> None:

@@ -142,9 +142,13 @@ def test_invalid_task_form_data_shows_messages_by_the_fields(login: Login, plan_
     response = decide(client, task_id, "approve", "我的意见", party_meeting_date="2027-02-30")
     body = page(response)
     assert response.status_code == 422
-    assert 'id="e-party_review_opinion">必填</p>' in body
     assert 'id="e-party_meeting_date">日期格式应为 YYYY-MM-DD</p>' in body
     assert 'value="2027-02-30"' in body and ">我的意见</textarea>" in body
+    response = decide(client, task_id, "approve", "", party_meeting_date="2027-02-01")
+    body = page(response)
+    assert response.status_code == 422, "the party's opinion is required, and asked for once: in the opinion box"
+    assert body.count("<textarea") == 1 and 'for="comment">党组织审查意见' in body
+    assert '<p class="field-error">必填</p>' in body and only_task(client) == task_id
 
 
 def test_invalid_start_data_is_shown_field_by_field_and_kept(login: Login, plan_data: dict[str, Any]) -> None:

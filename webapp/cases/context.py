@@ -48,12 +48,6 @@ class CasePage:
     opinions: list[HumanTask]
     open_tasks: list[HumanTask] = field(default_factory=list)
 
-    def submitted_html(self, task: HumanTask) -> Markup | None:
-        schema = step_schema(self.case, task)
-        if not task.submitted or task.kind == "draft":
-            return None
-        return formrender.render_readonly(schema, task.submitted)
-
 
 def case_page(session: Session, case: Case) -> CasePage:
     tasks = queries.case_tasks(session, case)

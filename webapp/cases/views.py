@@ -19,6 +19,7 @@ from ..extensions import commit, db_session
 from ..tasks.current import me
 from . import bp
 from .context import case_page, history_entries
+from .route import route_view
 
 START_TITLES = {"title": "标题", "org": "所属学会"}
 
@@ -84,5 +85,5 @@ def case(case_id: int) -> Any:
     found = queries.get_case(session, me(), case_id)
     page = case_page(session, found)
     mine = [t for t in page.open_tasks if may_act(session, me(), t)]
-    return render_template("cases/case.html", page=page, my_tasks=mine,
+    return render_template("cases/case.html", page=page, my_tasks=mine, route=route_view(session, found),
                            history=history_entries(found, queries.case_history(session, found)))

@@ -85,9 +85,12 @@ def print_case(case_id: int) -> Any:
     from engine.db import utcnow
 
     from ..cases.context import case_page
+    from ..cases.route import meeting_words, references, route_view
     session = db_session()
     found = queries.get_case(session, me(), case_id)
-    return render_template("tasks/print.html", page=case_page(session, found), printed_at=utcnow(), printed_by=me())
+    return render_template("tasks/print.html", page=case_page(session, found), printed_at=utcnow(), printed_by=me(),
+                           route=route_view(session, found), references=references(found),
+                           meeting=meeting_words(dict(found.data or {})))
 
 
 def _task_run(task_id: int, operation: Callable[[], Any], done: str, back_to_task: bool = True) -> Any:

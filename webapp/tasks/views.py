@@ -16,9 +16,10 @@ from engine.identity import access as access
 from engine.roles import role_label
 from engine.runtime.models import HumanTask
 
-from .. import formrender
 from ..cases.context import case_page, step_schema
+from ..cases.route import route_view
 from ..extensions import commit, db_session
+from ..opinion import opinion_field, parse_step_form, without_opinion
 from ..templating import decision_label, local_time
 from . import bp
 from .current import me
@@ -100,7 +101,7 @@ def task(task_id: int) -> Any:
     schema = step_schema(row.case, row)
     decision, comment = request.form.get("decision", ""), request.form.get("comment", "")
     return_to = (request.form.get("return_to") or "").strip() or None
-    data = formrender.parse_form(schema, request.form) if schema else {}
+    data = parse_step_form(schema, request.form, opinion_field(schema, row.kind), comment)
     if decision == "save_draft":
         return save_draft(row, data, comment)
     try:
@@ -126,11 +127,14 @@ def render_task(row: HumanTask, values: dict[str, Any] | None = None, errors: di
         values, comment = dict(draft.data), comment or draft.comment or ""
     if values is None:
         values = dict(case.data) if row.kind == "draft" else {}
+    schema = step_schema(case, row)
+    opinion = opinion_field(schema, row.kind)
     return render_template(
         "tasks/task.html", task=row, page=case_page(db_session(), case), may_act=may_act,
-        decisions=cases.allowed_decisions(row) if may_act else [], form_schema=step_schema(case, row),
-        values=values, errors=errors or {}, comment=comment, conflict=conflict, note=readonly_note(row, may_act),
-        extra_titles=ACTION_TITLES, **task_extras(row, may_act))
+        decisions=cases.allowed_decisions(row) if may_act else [], full_schema=schema,
+        form_schema=without_opinion(schema, opinion), opinion=opinion, route=route_view(db_session(), case),
+        values=values, errors=errors or {}, comment=comment or (values.get(opinion.key, "") if opinion else ""),
+        conflict=conflict, note=readonly_note(row, may_act), extra_titles=ACTION_TITLES, **task_extras(row, may_act))
 
 
 def save_draft(row: HumanTask, data: dict[str, Any], comment: str) -> Any:

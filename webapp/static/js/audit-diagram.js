@@ -2,6 +2,7 @@
    the current step and any refusal marked in colour. Marks come from the server (data-marks). */
 (function () {
   "use strict";
+  var READABLE_ZOOM = 0.6;
 
   function visitedGateways(registry, visited) {
     registry.filter(function (el) { return /Gateway$/.test(el.type); }).forEach(function (gw) {
@@ -38,6 +39,18 @@
     if (message) { message.hidden = false; }
   }
 
+  /* A whole diagram too small to read is shown at a readable zoom around the current step (drag to see the rest). */
+  function readable(viewer) {
+    var canvas = viewer.get("canvas");
+    if (canvas.zoom() >= READABLE_ZOOM) { return; }
+    var current = viewer.get("elementRegistry").filter(function (e) { return canvas.hasMarker(e, "audit-current"); })[0];
+    var box = canvas.viewbox();
+    var width = box.outer.width / READABLE_ZOOM, height = box.outer.height / READABLE_ZOOM;
+    var cx = current ? current.x + current.width / 2 : box.inner.x + width / 2 - 20;
+    var cy = current ? current.y + current.height / 2 : box.inner.y + height / 2 - 20;
+    canvas.viewbox({ x: cx - width / 2, y: cy - height / 2, width: width, height: height });
+  }
+
   function render(container) {
     var marks = JSON.parse(container.getAttribute("data-marks") || "{}");
     var viewer = new window.BpmnJS({ container: container });
@@ -50,6 +63,7 @@
       .then(function () {
         viewer.get("canvas").zoom("fit-viewport");
         markPath(viewer, marks, container.getAttribute("data-status"));
+        readable(viewer);
         container.setAttribute("data-rendered", "true");
       })
       .catch(function () { showError(container); });

@@ -10,6 +10,8 @@
   var roles = JSON.parse(root.dataset.roles);
   var forms = JSON.parse(root.dataset.forms);
   var marked = [];
+  var READABLE_ZOOM = 0.8;
+  var PALETTE_WIDTH = 110;
   var modeler = new window.BpmnJS({ container: "#canvas", moddleExtensions: { spiffworkflow: window.BaguanSpiffModdle } });
   new window.BaguanStudioProps(modeler, document.getElementById("properties"), { forms: forms, roles: roles });
 
@@ -18,9 +20,18 @@
     statusBox.textContent = text;
   }
 
+  /* Fit the whole diagram, but never below a zoom where the step names can still be read; pan for the rest. */
+  function readableZoom(canvas) {
+    canvas.zoom("fit-viewport");
+    if (canvas.zoom() >= READABLE_ZOOM) { return; }
+    var box = canvas.viewbox();
+    canvas.viewbox({ x: box.inner.x - PALETTE_WIDTH, y: box.inner.y - 20,
+                     width: box.outer.width / READABLE_ZOOM, height: box.outer.height / READABLE_ZOOM });
+  }
+
   function load(xml) {
     return modeler.importXML(xml).then(function (result) {
-      modeler.get("canvas").zoom("fit-viewport");
+      readableZoom(modeler.get("canvas"));
       var warnings = (result.warnings || []).length;
       status(warnings ? "已载入，但有 " + warnings + " 处无法识别的内容" : "已载入，可以编辑", warnings ? "warning" : "info");
       root.setAttribute("data-ready", "1");
