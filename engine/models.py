@@ -198,3 +198,4 @@ from . import models_audit  # noqa: E402,F401
 from . import models_review  # noqa: E402,F401
 from . import models_library  # noqa: E402,F401
 from . import models_studio  # noqa: E402,F401
+from . import models_holidays  # noqa: E402,F401

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from engine import holiday_calendar, holidays
 
 from .config import load_config
 from .errors import register_error_handlers
-from .extensions import csrf, init_database, login_manager
+from .extensions import csrf, db_session, init_database, login_manager
 
 
 def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Flask:
@@ -21,7 +25,11 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
     login_manager.session_protection = "basic"
     _register_blueprints(app)
     register_error_handlers(app)
+    app.before_request(_refresh_holidays)
     app.after_request(_security_headers)
+    if app.config.get("PROXY_COUNT"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"],  # type: ignore[method-assign]
+                                x_proto=app.config["PROXY_COUNT"], x_host=app.config["PROXY_COUNT"])
     from .templating import init_templating
     init_templating(app)
     return app
@@ -35,7 +43,9 @@ def _register_blueprints(app: Flask) -> None:
     from .cases import bp as cases_bp
     from .tasks import bp as tasks_bp
     from .notifications import bp as notifications_bp
+    from .health import bp as health_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(tasks_bp)
     app.register_blueprint(notifications_bp)
@@ -44,6 +54,21 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(audit_bp, url_prefix="/audit")
     csrf.exempt(api_bp)
+    csrf.exempt(health_bp)
+
+
+def _refresh_holidays() -> None:
+    """Reload the holiday table at most once a minute, so an import on another host or the CLI shows here too."""
+    if request.blueprint == "health" or request.endpoint == "static" or not holiday_calendar.is_stale():
+        return
+    session = db_session()
+    try:
+        holidays.refresh(session)
+    except SQLAlchemyError:
+        session.rollback()
+        holiday_calendar.install(holiday_calendar.HolidayCalendar(loaded_at=holiday_calendar.now()))
+    else:
+        session.rollback()
 
 
 def _security_headers(response: Response) -> Response:

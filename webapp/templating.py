@@ -32,6 +32,7 @@ AUDIT_LABELS = {
     "attachment.added": "上传附件",
     "proxy.set": "设置代理人", "proxy.cleared": "取消代理", "task.batch_completed": "批量审批",
     "phrase.added": "保存常用语", "phrase.deleted": "删除常用语", "notification.email_set": "设置通知邮箱",
+    "holidays.imported": "导入节假日",
 }
 
 
