@@ -109,7 +109,7 @@ def _package_version() -> str:
         return "未安装"
 
 
-@click.group(cls=ChineseGroup, help="把关 Baguan：学会重大事项审批工作流。", epilog=_epilog())
+@click.group("baguan", cls=ChineseGroup, help="把关 Baguan：学会重大事项审批工作流。", epilog=_epilog())
 @click.version_option(_package_version(), "-V", "--version", prog_name="baguan", message="%(prog)s %(version)s",
                       help="显示版本号后退出")
 def cli() -> None:
