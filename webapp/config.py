@@ -27,6 +27,7 @@ class Setting:
 SETTINGS = (
     Setting("BAGUAN_ENV", "production", "运行模式：production | development | testing"),
     Setting("BAGUAN_SECRET_KEY", None, "会话签名密钥；生产环境必填（至少 16 个字符的随机串）"),
+    Setting("BAGUAN_AUDIT_KEY", None, "审计检查点和案件档案的签名密钥；默认用 BAGUAN_SECRET_KEY（应与数据库管理员隔离）"),
     Setting("BAGUAN_INSTANCE_DIR", None, "实例目录（SQLite 数据库、上传文件）；默认当前目录下的 instance/"),
     Setting("BAGUAN_DATABASE_URL", None, "数据库地址（SQLAlchemy URL）；默认实例目录下的 baguan.sqlite3"),
     Setting("BAGUAN_HOST", "127.0.0.1", "baguan serve 绑定的地址"),

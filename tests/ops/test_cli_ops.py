@@ -76,3 +76,12 @@ def test_worker_loads_the_holiday_table(migrated_url: str, tmp_path: object) -> 
     result = run_cli(migrated_url, "worker", "--once")
     assert result.exit_code == 0 and result.stdout.startswith("已处理 0 个到期定时器")
     assert holiday_calendar.current().days == {date(2029, 1, 1): holiday_calendar.DayKind.OFF}
+
+
+def test_every_environment_variable_the_code_reads_is_in_the_help() -> None:
+    import re
+
+    from ..conftest import PROJECT_ROOT
+    used = {name for folder in ("engine", "webapp") for path in (PROJECT_ROOT / folder).rglob("*.py")
+            for name in re.findall(r"BAGUAN_[A-Z_]+[A-Z]", path.read_text(encoding="utf-8"))}
+    assert used and used <= {s.env for s in SETTINGS}, used - {s.env for s in SETTINGS}
