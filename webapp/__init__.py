@@ -66,7 +66,7 @@ def _refresh_holidays() -> None:
         holidays.refresh(session)
     except SQLAlchemyError:
         session.rollback()
-        holiday_calendar.install(holiday_calendar.HolidayCalendar(loaded_at=holiday_calendar.now()))
+        holiday_calendar.install(holiday_calendar.HolidayCalendar(holiday_calendar.current().days, holiday_calendar.now()))
     else:
         session.rollback()
 

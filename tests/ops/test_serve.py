@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from engine.db import make_engine, utcnow
+from engine.models import LoginAttempt
 from webapp import create_app
 
-from ..conftest import ANNUAL_PLAN, PG_PROBLEM, PG_URL, PROJECT_ROOT, pg_schema_url
+from ..conftest import ANNUAL_PLAN, PG_PROBLEM, PG_URL, PROJECT_ROOT, World, pg_schema_url
 from ..security.helpers import assert_clean_failure, run_cli
 from .processes import Browser, api, baguan, baguan_env, free_port, port_closed, stop, wait_for
 
@@ -170,3 +171,16 @@ def test_make_run_stops_server_and_worker_on_sigterm(tmp_path: Path) -> None:
     survivors = subprocess.run(["pgrep", "-s", str(run.pid)], capture_output=True, text=True).stdout.split()
     assert survivors == [], output
     assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_behind_nginx_the_forwarded_address_is_the_client(db_url: str, world: World) -> None:
+    attempts = []
+    for proxies in (0, 1):
+        app = create_app({"DATABASE_URL": db_url, "BAGUAN_ENV": "testing", "SECRET_KEY": "test-secret-key-0123456789",
+                          "WTF_CSRF_ENABLED": False, "PROXY_COUNT": proxies}, environ={"BAGUAN_ENV": "testing"})
+        app.test_client().post("/login", data={"username": "xh_staff", "password": "wrong-password"},
+                               headers={"X-Forwarded-For": "203.0.113.9"})
+        app.extensions["baguan_db"].engine.dispose()
+        with world.sessions() as session:
+            attempts.append(session.scalars(select(LoginAttempt.remote_addr).order_by(LoginAttempt.id.desc())).first())
+    assert attempts == ["127.0.0.1", "203.0.113.9"]
