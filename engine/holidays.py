@@ -12,7 +12,6 @@ every year the file mentions, so re-importing a corrected notice is safe.
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
