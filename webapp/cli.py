@@ -151,6 +151,7 @@ def seed_demo_cmd() -> None:
     with command_session() as session:
         created = seed_demo(session)
         imported = holidays.import_bundled(session)
+        holidays.refresh(session)
         cases = seed_demo_cases(session) if created else 0
     click.echo("已创建演示数据" if created else "演示数据已存在")
     if cases:
