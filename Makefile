@@ -1,36 +1,52 @@
 # Two set-up commands: `make run` (demo on SQLite, http://127.0.0.1:5000) and `make test` (the whole suite).
+# Both install exactly the tested versions from requirements.lock (hashes checked); `make lock` refreshes it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 export BAGUAN_PORT ?= 5000
+export BAGUAN_INSTANCE_DIR ?= $(CURDIR)/instance
+SECRET := $(BAGUAN_INSTANCE_DIR)/secret_key
+DEMO_ENV = BAGUAN_SECRET_KEY="$$(cat $(SECRET))" BAGUAN_COOKIE_SECURE=0
 
-.PHONY: run test bench clean screenshots
+.PHONY: run test bench lock clean screenshots
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+$(STAMP): $(LOCK) pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-instance/secret_key:
-	mkdir -p instance
-	$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(48))" > instance/secret_key
-	chmod 600 instance/secret_key
+$(SECRET):
+	mkdir -p -m 700 $(BAGUAN_INSTANCE_DIR)
+	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $(SECRET)
 
-run: $(STAMP) instance/secret_key
-	BAGUAN_SECRET_KEY="$$(cat instance/secret_key)" BAGUAN_COOKIE_SECURE=0 $(BIN)/baguan init-db
-	BAGUAN_SECRET_KEY="$$(cat instance/secret_key)" BAGUAN_COOKIE_SECURE=0 $(BIN)/baguan deploy
-	BAGUAN_SECRET_KEY="$$(cat instance/secret_key)" BAGUAN_COOKIE_SECURE=0 $(BIN)/baguan seed-demo
-	BAGUAN_SECRET_KEY="$$(cat instance/secret_key)" BAGUAN_COOKIE_SECURE=0 $(BIN)/baguan worker & \
-	worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	BAGUAN_SECRET_KEY="$$(cat instance/secret_key)" BAGUAN_COOKIE_SECURE=0 $(BIN)/baguan serve
+# The server and the worker run in the background of one shell that waits for them; INT or TERM to make (or
+# to that shell) stops both, so nothing keeps the port after `make run` ends.
+run: $(STAMP) $(SECRET)
+	$(DEMO_ENV) $(BIN)/baguan init-db
+	$(DEMO_ENV) $(BIN)/baguan deploy
+	$(DEMO_ENV) $(BIN)/baguan seed-demo
+	$(DEMO_ENV) $(BIN)/baguan worker & worker=$$!; \
+	$(DEMO_ENV) $(BIN)/baguan serve & server=$$!; \
+	trap 'kill $$server $$worker 2>/dev/null; wait $$server $$worker 2>/dev/null' INT TERM EXIT; \
+	wait $$server
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# Re-resolve pyproject.toml's ranges, keeping the locked versions that still fit (add UPGRADE=1 to take the
+# newest allowed versions). After merging branches that add dependencies, run this once and commit the lock;
+# on a merge conflict inside requirements.lock, take either side and run it again.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --extra test --strip-extras --no-emit-index-url \
+		--no-emit-find-links --no-emit-trusted-host $(if $(UPGRADE),--upgrade) -o $(LOCK) pyproject.toml
 
 clean:
 	rm -rf $(VENV) instance

@@ -85,6 +85,7 @@ class AuditAction(Labelled):
     CASE_STARTED = "case.started"
     CASE_URGED = "case.urged"
     CASE_WITHDRAWN = "case.withdrawn"
+    HOLIDAYS_IMPORTED = "holidays.imported"
     LOGIN_FAILED = "login.failed"
     LOGIN_SUCCEEDED = "login.succeeded"
     LOGIN_THROTTLED = "login.throttled"
@@ -152,7 +153,7 @@ LABELS: dict[type[Labelled], dict[Labelled, str]] = {
         AuditAction.CASE_COMPLETED: "办结", AuditAction.CASE_COPIED: "抄送", AuditAction.CASE_COPY_READ: "已阅",
         AuditAction.CASE_DOSSIER_EXPORTED: "导出事项档案", AuditAction.CASE_MIGRATED: "迁移到新版本",
         AuditAction.CASE_RECALLED: "撤回", AuditAction.CASE_STARTED: "发起", AuditAction.CASE_URGED: "催办",
-        AuditAction.CASE_WITHDRAWN: "撤销", AuditAction.LOGIN_FAILED: "登录失败", AuditAction.LOGIN_SUCCEEDED: "登录",
+        AuditAction.CASE_WITHDRAWN: "撤销", AuditAction.HOLIDAYS_IMPORTED: "导入节假日", AuditAction.LOGIN_FAILED: "登录失败", AuditAction.LOGIN_SUCCEEDED: "登录",
         AuditAction.LOGIN_THROTTLED: "登录受限", AuditAction.NOTIFICATION_EMAIL_SET: "设置通知邮箱",
         AuditAction.ORG_CREATED: "新建组织", AuditAction.PHRASE_ADDED: "保存常用语", AuditAction.PHRASE_DELETED: "删除常用语",
         AuditAction.PROCESS_CATALOGUE: "调整流程目录", AuditAction.PROCESS_DEPLOYED: "部署流程",

@@ -93,7 +93,9 @@ def test_deploy_prints_key_and_version_and_redeploy_is_unchanged(engine: Engine,
     first = run_cli(migrated, "deploy")
     assert first.exit_code == 0, first.output
     assert "annual_plan\t版本 1\t新部署\t年度工作计划前置审查" in first.stdout.splitlines()
-    assert all("\t版本 1\t新部署\t" in line for line in first.stdout.splitlines())
+    *processes, holidays = first.stdout.splitlines()
+    assert all("\t版本 1\t新部署\t" in line for line in processes)
+    assert holidays == "已导入随附的节假日数据：2027 年，共 15 天"
     second = run_cli(migrated, "deploy")
     assert "annual_plan\t版本 1\t内容未变，保持现有版本\t年度工作计划前置审查" in second.stdout.splitlines()
     assert all("内容未变" in line for line in second.stdout.splitlines())
@@ -102,7 +104,7 @@ def test_deploy_prints_key_and_version_and_redeploy_is_unchanged(engine: Engine,
     third = run_cli(migrated, "deploy", str(tmp_path / "annual_plan.bpmn"))
     assert third.exit_code == 0, third.output
     assert third.stdout.startswith("annual_plan\t版本 2\t新部署")
-    assert _count(engine, ProcessDefinition) == len(first.stdout.splitlines()) + 1
+    assert _count(engine, ProcessDefinition) == len(processes) + 1
 
 
 def test_deploy_of_a_missing_path_or_empty_directory_fails_cleanly(migrated: str, tmp_path: Path) -> None:
@@ -135,7 +137,8 @@ def test_seed_demo_prints_logins_and_is_idempotent(engine: Engine, migrated: str
     second = run_cli(migrated, "seed-demo")
     assert second.exit_code == 0
     assert second.stdout.splitlines()[0] == "演示数据已存在"
-    assert second.stdout.splitlines()[1:] == first.stdout.splitlines()[1:]
+    logins = first.stdout[first.stdout.index("演示账号"):]
+    assert second.stdout.splitlines()[1:] == logins.splitlines()
     assert _users(engine) == users and _count(engine, AuditEvent) == events
     with make_session_factory(engine)() as session:
         assert identity.verify_password(identity.get_user(session, "jx_staff"), DEMO_PASSWORD)

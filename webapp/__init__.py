@@ -3,14 +3,17 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from engine import holiday_calendar as holiday_calendar
 from engine.bootstrap import start as start_engine
+from engine.library import holidays as holidays
 
 from .config import load_config
 from .errors import register_error_handlers
-from .extensions import csrf, init_database, login_manager
+from .extensions import csrf, db_session, init_database, login_manager
 from .input_guard import init_input_guards, install_converters
 
 
@@ -29,6 +32,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
     _register_blueprints(app)
     init_input_guards(app)
     register_error_handlers(app)
+    app.before_request(_refresh_holidays)
     app.after_request(_security_headers)
     from .templating import init_templating
     init_templating(app)
@@ -48,9 +52,11 @@ def _register_blueprints(app: Flask) -> None:
     from .audit import bp as audit_bp
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
+    from .health import bp as health_bp
     from .notifications import bp as notifications_bp
     from .tasks import bp as tasks_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(tasks_bp)
     app.register_blueprint(notifications_bp)
@@ -59,6 +65,21 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(audit_bp, url_prefix="/audit")
     csrf.exempt(api_bp)
+    csrf.exempt(health_bp)
+
+
+def _refresh_holidays() -> None:
+    """Reload the holiday table at most once a minute, so an import on another host or the CLI shows here too."""
+    if request.blueprint == "health" or request.endpoint == "static" or not holiday_calendar.is_stale():
+        return
+    session = db_session()
+    try:
+        holidays.refresh(session)
+    except SQLAlchemyError:
+        session.rollback()
+        holiday_calendar.install(holiday_calendar.HolidayCalendar(holiday_calendar.current().days, holiday_calendar.now()))
+    else:
+        session.rollback()
 
 
 def _security_headers(response: Response) -> Response:

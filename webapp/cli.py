@@ -22,13 +22,19 @@ from engine.errors import BaguanError, DeployRejected
 from engine.identity import accounts as identity
 from engine.identity import tokens as api_tokens
 from engine.identity.models import Organisation
+from engine.library import holidays as holidays
+from engine.roles import ROLES
 from engine.runtime import deploy as deployment
+from engine.runtime import health as health
 from engine.runtime import schema as schema
 from engine.vocabulary import TimerStatus
 
 from . import create_app
-from .config import PROJECT_ROOT, ConfigError, load_config
-from .demo import DEMO_PASSWORD, demo_logins, seed_demo
+from .cli_help import ChineseGroup
+from .config import SETTINGS, ConfigError, load_config
+from .demo import DEMO_PASSWORD, demo_logins, seed_demo, seed_demo_cases
+from .instance import ensure_private_dir, ensure_sqlite_file
+from .library import forms_dir, workflows_dir
 from .templating import local_time
 
 
@@ -56,7 +62,10 @@ def command_engine() -> Iterator[Engine]:
     """The configured database for one command; commands need no web blueprints, only config and engine."""
     config = _config()
     try:
+        ensure_sqlite_file(config["DATABASE_URL"])
         engine = make_engine(config["DATABASE_URL"])
+    except OSError as exc:
+        raise CliError(f"无法创建数据库文件：{exc}") from None
     except (SQLAlchemyError, ValueError) as exc:
         raise CliError(f"BAGUAN_DATABASE_URL 无效：{exc}") from None
     try:
@@ -70,8 +79,7 @@ def command_engine() -> Iterator[Engine]:
 
 
 def _first_line(exc: SQLAlchemyError) -> str:
-    cause = getattr(exc, "orig", None) or exc
-    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    return health.first_line(exc)
 
 
 @contextmanager
@@ -94,17 +102,33 @@ def _domain_message(exc: BaguanError) -> str:
     return f"{exc.message}：{details}" if details else exc.message
 
 
-@click.group(help="把关 Baguan：学会重大事项审批工作流")
+def _epilog() -> str:
+    settings = "\n".join(f"  {s.env:<26} {s.description}" + (f"（默认 {s.default}）" if s.default else "")
+                         for s in SETTINGS)
+    roles = "\n".join(f"  {r.code:<18} {r.label}" for r in ROLES.values())
+    return (f"\b\n环境变量：\n{settings}\n\n\b\n角色代码（baguan role grant 用）：\n{roles}\n\n"
+            "各命令的用法：baguan 命令 -h")
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("baguan")
+    except PackageNotFoundError:
+        return "未安装"
+
+
+@click.group("baguan", cls=ChineseGroup, help="把关 Baguan：学会重大事项审批工作流。", epilog=_epilog())
+@click.version_option(_package_version(), "-V", "--version", prog_name="baguan", message="%(prog)s %(version)s",
+                      help="显示版本号后退出")
 def cli() -> None:
     start_engine()
 
 
 @cli.command("init-db")
 def init_db() -> None:
-    """Create or migrate the database (idempotent)."""
+    """创建或迁移数据库（可重复运行；运行中的案件保持其流程版本）。"""
     with command_engine() as engine:
-        if engine.url.drivername.startswith("sqlite") and engine.url.database:
-            Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
         revision = schema.upgrade(engine)
     click.echo(f"数据库已就绪（迁移版本 {revision}）")
 
@@ -112,21 +136,36 @@ def init_db() -> None:
 @cli.command("deploy")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def deploy_cmd(paths: tuple[Path, ...]) -> None:
-    """Deploy BPMN/DMN/forms (default: the project's workflows/ and forms/)."""
-    targets = list(paths) or [PROJECT_ROOT / "workflows", PROJECT_ROOT / "forms"]
-    with command_session() as session:
-        fallback = deployment.read_sources([PROJECT_ROOT / "forms"])[2] if paths else {}
-        results = deployment.deploy(session, *deployment.read_sources(targets), fallback_forms=fallback)
+    """部署流程图、决策表和表单（默认：随程序安装的流程库），并导入随附的节假日数据。"""
+    with workflows_dir() as workflows, forms_dir() as forms:
+        targets = list(paths) or [workflows, forms]
+        with command_session() as session:
+            fallback = deployment.read_sources([forms])[2] if paths else {}
+            results = deployment.deploy(session, *deployment.read_sources(targets), fallback_forms=fallback)
+            imported = holidays.import_bundled(session)
     for r in results:
         click.echo(f"{r.key}\t版本 {r.version}\t{'新部署' if r.created else '内容未变，保持现有版本'}\t{r.name}")
+    _report_bundled(imported)
+
+
+def _report_bundled(imported: holidays.ImportResult) -> None:
+    if imported.count:
+        years = "、".join(str(y) for y in imported.years)
+        click.echo(f"已导入随附的节假日数据：{years} 年，共 {imported.count} 天")
 
 
 @cli.command("seed-demo")
 def seed_demo_cmd() -> None:
-    """Create the demo organisations and users (once) and print the demo logins."""
+    """创建演示组织、用户和几件处于不同阶段的演示案件（只创建一次），并列出演示账号。"""
     with command_session() as session:
         created = seed_demo(session)
+        imported = holidays.import_bundled(session)
+        holidays.refresh(session)
+        cases = seed_demo_cases(session) if created else 0
     click.echo("已创建演示数据" if created else "演示数据已存在")
+    if cases:
+        click.echo(f"已创建演示案件 {cases} 件（各账号的待办里都有事可办）")
+    _report_bundled(imported)
     click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for login in demo_logins():
         click.echo(f"  {login.username:<16} {login.role:<18} {login.org:<5} {login.name}")
@@ -134,7 +173,7 @@ def seed_demo_cmd() -> None:
 
 @cli.group("org")
 def org() -> None:
-    """Organisations."""
+    """组织（学会、市科协）。"""
 
 
 @org.command("add")
@@ -143,6 +182,7 @@ def org() -> None:
 @click.option("--kind", type=click.Choice(["society", "supervisor"]), default="society", help="学会或市科协")
 @click.option("--parent", default=None, help="上级（市科协）组织代码")
 def org_add(code: str, name: str, kind: str, parent: str | None) -> None:
+    """新建组织：CODE 为组织代码（字母、数字、连字符），NAME 为全称。"""
     with command_session() as session:
         created = identity.add_org(session, code, name, kind, parent)
     click.echo(f"已创建组织 {created.code} {created.name}")
@@ -150,14 +190,14 @@ def org_add(code: str, name: str, kind: str, parent: str | None) -> None:
 
 @cli.group("user")
 def user() -> None:
-    """Users."""
+    """用户。"""
 
 
 @user.command("add")
 @click.argument("username")
 @click.option("--name", required=True, help="姓名")
 def user_add(username: str, name: str) -> None:
-    """Create a user; the password is read from stdin."""
+    """新建用户；密码从标准输入读取一行（不出现在命令行和进程列表里）。"""
     password = sys.stdin.readline().rstrip("\r\n")
     with command_session() as session:
         identity.add_user(session, username, name, password)
@@ -166,7 +206,7 @@ def user_add(username: str, name: str) -> None:
 
 @cli.group("role")
 def role() -> None:
-    """Role memberships."""
+    """角色授予（角色代码见 baguan -h）。"""
 
 
 @role.command("grant")
@@ -174,6 +214,7 @@ def role() -> None:
 @click.argument("role_code", metavar="ROLE")
 @click.option("--org", "org_code", default=None, help="组织代码（省略时：只有一个组织可选时用它）")
 def role_grant(username: str, role_code: str, org_code: str | None) -> None:
+    """授予用户 USERNAME 在某组织的角色 ROLE。"""
     with command_session() as session:
         code = org_code or _only_org_code(session)
         identity.grant_role(session, username, role_code, code)
@@ -189,13 +230,13 @@ def _only_org_code(session: Session) -> str:
 
 @cli.group("token")
 def token() -> None:
-    """API tokens."""
+    """JSON API 的访问令牌。"""
 
 
 @token.command("create")
 @click.argument("username")
 def token_create(username: str) -> None:
-    """Create a token (valid BAGUAN_TOKEN_DAYS days) and print it; it is shown only this once."""
+    """为用户 USERNAME 生成一个 API 令牌并打印（只显示这一次；有效期 BAGUAN_TOKEN_DAYS 天）。"""
     lifetime = _config()["TOKEN_LIFETIME"]
     with command_session() as session:
         value = identity.create_token(session, username, lifetime=lifetime)
@@ -229,13 +270,14 @@ def token_revoke(token_id: str) -> None:
 
 @cli.group("audit")
 def audit_group() -> None:
-    """The audit chain."""
+    """审计链（防篡改的操作记录）。"""
 
 
 @audit_group.command("verify")
 @click.option("--checkpoint", "checkpoint_file", type=click.Path(path_type=Path), default=None,
               help="导出的检查点文件：检查现链仍以其为前缀（链尾未被删除）")
 def audit_verify(checkpoint_file: Path | None) -> None:
+    """校验整条审计链与已存的检查点；恢复备份后必须运行。"""
     with command_session() as session:
         status = checkpoints.chain_status(session)
         anchor = _check_checkpoint_file(session, checkpoint_file) if checkpoint_file else None
@@ -261,7 +303,7 @@ def _check_checkpoint_file(session: Session, path: Path) -> checkpoints.PrefixCh
 @audit_group.command("checkpoint")
 @click.option("--output", type=click.Path(path_type=Path), default=None, help="同时写入此文件")
 def audit_checkpoint(output: Path | None) -> None:
-    """Store the chain's head as a checkpoint and print it as a signed JSON document."""
+    """把链头存为检查点，并打印签名的 JSON 文档（请另行保存到数据库以外的地方）。"""
     with command_session() as session:
         key = checkpoints.signing_key(_config()["SECRET_KEY"], _config()["AUDIT_KEY"])
         document = checkpoints.checkpoint_document(checkpoints.create_checkpoint(session), key)
@@ -274,7 +316,7 @@ def audit_checkpoint(output: Path | None) -> None:
 @audit_group.command("harden-pg")
 @click.option("--app-role", required=True, help="应用连接数据库所用的角色")
 def audit_harden_pg(app_role: str) -> None:
-    """PostgreSQL: leave the app role only SELECT/INSERT on the audit tables (run as the migration role)."""
+    """PostgreSQL：让应用角色对审计表只有 SELECT/INSERT 权限（用迁移角色运行）。"""
     with command_engine() as engine:
         if engine.dialect.name != "postgresql":
             raise CliError("harden-pg 只适用于 PostgreSQL")
@@ -289,21 +331,20 @@ def audit_harden_pg(app_role: str) -> None:
 
 
 @cli.command("worker")
-@click.option("--interval", default=15.0, show_default=True, help="两次检查之间的秒数")
+@click.option("--interval", default=15.0, help="两次检查之间的秒数（默认 15）")
 @click.option("--once", is_flag=True, help="处理一次到期的定时器后退出")
 @click.option("--failed", "show_failed", is_flag=True, help="列出执行失败（重试中或已停放）的定时器后退出")
 def worker_cmd(interval: float, once: bool, show_failed: bool) -> None:
-    """Run due timers (reminders, escalations, 报备/公示 periods); several workers may share one PostgreSQL.
+    """定时器进程：催办、超时升级、报备/公示期满；多个进程可共用一个 PostgreSQL。
 
-    A timer whose action fails is retried with backoff, then parked for an admin; the worker goes on, and it
-    waits out a lost database connection instead of exiting."""
+    执行失败的定时器按退避重试，多次失败后停放待管理员处理，其余定时器照常执行；数据库断开时等待重连而不退出。"""
     import signal
     import threading
 
     from engine.cases import worker as worker
 
     with command_engine() as engine:
-        sessions = make_session_factory(engine)
+        sessions = holidays.RefreshingSessions(make_session_factory(engine))
         if show_failed:
             _echo_failed_timers(sessions)
             return
@@ -340,14 +381,14 @@ def _echo_failed_timers(sessions: Any) -> None:
 
 @cli.group("dossier")
 def dossier_group() -> None:
-    """Case dossiers (ZIP)."""
+    """案件档案（ZIP）。"""
 
 
 @dossier_group.command("verify")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--key", default=None, help="签名密钥（默认 BAGUAN_AUDIT_KEY）")
 def dossier_verify(path: Path, key: str | None) -> None:
-    """Check a case dossier offline (no database needed)."""
+    """离线校验案件档案（不需要数据库）。"""
     from engine.audit import dossier as dossier
     try:
         data = path.read_bytes()
@@ -364,9 +405,61 @@ def dossier_verify(path: Path, key: str | None) -> None:
 
 @cli.command("serve")
 def serve() -> None:
-    """Serve Baguan with gunicorn (a production WSGI server)."""
-    from .server import run_gunicorn
+    """用 gunicorn 提供网页和 API 服务；先检查端口、数据库和迁移版本，有问题时只打印一行并退出。"""
+    from .server import port_problem, run_gunicorn
+    config = _config()
+    problem = port_problem(config["HOST"], config["PORT"])
+    if problem:
+        raise CliError(problem)
+    with command_engine() as engine:
+        problem = health.database_problem(engine)
+        if problem:
+            raise CliError(problem)
+        with make_session_factory(engine)() as session:
+            holidays.refresh(session)
+            missing = holidays.uncovered_deadline_years(session)
+    if missing:
+        click.echo("警告：" + holidays.missing_years_message(missing), err=True)
+    try:
+        ensure_private_dir(Path(config["INSTANCE_DIR"]))
+        ensure_private_dir(Path(config["UPLOAD_DIR"]))
+    except OSError as exc:
+        raise CliError(f"无法创建实例目录：{exc}") from None
     run_gunicorn(_app())
+
+
+@cli.group("holidays")
+def holidays_group() -> None:
+    """节假日表：国务院放假通知里的放假日和调休上班日（优先于 chinese-calendar 的数据）。"""
+
+
+@holidays_group.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+def holidays_import(file: Path) -> None:
+    """导入 CSV 文件 FILE（UTF-8，表头 date,kind,name；kind 为 放假 或 调休）；整体替换文件所涉年份的数据。"""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"无法读取节假日文件：{exc}") from None
+    with command_session() as session:
+        result = holidays.import_entries(session, holidays.parse_csv(text), source=file.name)
+        holidays.refresh(session)
+    years = "、".join(str(y) for y in result.years)
+    click.echo(f"已导入 {years} 年的节假日数据，共 {result.count} 天")
+
+
+@holidays_group.command("check")
+def holidays_check() -> None:
+    """检查每个未到期的期限所在年份都有节假日数据（节假日表或 chinese-calendar）；缺少时返回非零。"""
+    with command_session() as session:
+        deadlines = holidays.deadline_years(session)
+        missing = holidays.uncovered_deadline_years(session)
+        known = holidays.table_years(session)
+    if missing:
+        raise CliError(holidays.missing_years_message(missing))
+    covered = "、".join(str(y) for y in sorted(deadlines)) or "无"
+    table = "、".join(f"{y}（{n} 天）" for y, n in sorted(known.items())) or "无"
+    click.echo(f"节假日数据齐全：未到期期限所在年份 {covered}；节假日表中有 {table}")
 
 
 def main() -> None:

@@ -7,8 +7,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Mapping
 
+from .instance import instance_dir
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 ENVIRONMENTS = ("production", "development", "testing")
 MAX_PROXY_HOPS = 5
 
@@ -25,27 +26,27 @@ class Setting:
 
 
 SETTINGS = (
-    Setting("BAGUAN_ENV", "production", "production | development | testing"),
-    Setting("BAGUAN_SECRET_KEY", None, "session signing key; required unless BAGUAN_ENV=development"),
-    Setting("BAGUAN_DATABASE_URL", None, "SQLAlchemy URL; default sqlite:///instance/baguan.sqlite3"),
-    Setting("BAGUAN_HOST", "127.0.0.1", "address `baguan serve` binds to"),
-    Setting("BAGUAN_PORT", "5000", "port `baguan serve` listens on"),
-    Setting("BAGUAN_WORKERS", "2", "gunicorn worker processes for `baguan serve`"),
-    Setting("BAGUAN_COOKIE_SECURE", "1", "send cookies only over HTTPS (set 0 for plain http on loopback)"),
-    Setting("BAGUAN_SESSION_HOURS", "8", "absolute lifetime of a login session, in hours (activity does not extend it)"),
-    Setting("BAGUAN_SESSION_IDLE_MINUTES", "30", "a login session ends after this many minutes without a request"),
-    Setting("BAGUAN_TOKEN_DAYS", "90", "lifetime of a new API token, in days"),
-    Setting("BAGUAN_TRUSTED_PROXIES", "0", "reverse-proxy hops in front of Baguan whose X-Forwarded-For/-Proto/-Host "
-            "are trusted (0 = none: the TCP peer is the client)"),
-    Setting("BAGUAN_SMTP_HOST", None, "SMTP server for e-mail notifications; unset = in-app notifications only"),
-    Setting("BAGUAN_SMTP_PORT", "25", "SMTP port"),
-    Setting("BAGUAN_SMTP_USER", None, "SMTP login (optional)"),
-    Setting("BAGUAN_SMTP_PASSWORD", None, "SMTP password (optional)"),
-    Setting("BAGUAN_SMTP_FROM", "baguan@localhost", "sender address of notification e-mails"),
-    Setting("BAGUAN_SMTP_STARTTLS", "0", "1 = upgrade the SMTP connection with STARTTLS"),
-    Setting("BAGUAN_AUDIT_KEY", None, "signs audit checkpoints and dossiers (keep it from the database "
-            "administrators; at least 8 characters); default: the secret key"),
-    Setting("BAGUAN_UPLOAD_DIR", None, "where attachments are stored; default instance/uploads (outside the web root)"),
+    Setting("BAGUAN_ENV", "production", "运行模式：production | development | testing"),
+    Setting("BAGUAN_SECRET_KEY", None, "会话签名密钥；生产环境必填（至少 16 个字符的随机串）"),
+    Setting("BAGUAN_AUDIT_KEY", None, "审计检查点和案件档案的签名密钥；默认用 BAGUAN_SECRET_KEY（应与数据库管理员隔离）"),
+    Setting("BAGUAN_INSTANCE_DIR", None, "实例目录（SQLite 数据库、上传文件）；默认当前目录下的 instance/"),
+    Setting("BAGUAN_DATABASE_URL", None, "数据库地址（SQLAlchemy URL）；默认实例目录下的 baguan.sqlite3"),
+    Setting("BAGUAN_HOST", "127.0.0.1", "baguan serve 绑定的地址"),
+    Setting("BAGUAN_PORT", "5000", "baguan serve 监听的端口"),
+    Setting("BAGUAN_WORKERS", "2", "baguan serve 的 gunicorn 工作进程数"),
+    Setting("BAGUAN_COOKIE_SECURE", "1", "Cookie 只走 HTTPS（仅在本机明文 http 调试时设为 0）"),
+    Setting("BAGUAN_SESSION_HOURS", "8", "登录会话的最长时长（小时，操作不会延长）"),
+    Setting("BAGUAN_SESSION_IDLE_MINUTES", "30", "登录后连续这么多分钟没有操作即需重新登录"),
+    Setting("BAGUAN_TOKEN_DAYS", "90", "新建 API 令牌的有效期（天）"),
+    Setting("BAGUAN_SMTP_HOST", None, "发送邮件通知的 SMTP 服务器；不设则只有站内通知"),
+    Setting("BAGUAN_SMTP_PORT", "25", "SMTP 端口"),
+    Setting("BAGUAN_SMTP_USER", None, "SMTP 用户名（可选）"),
+    Setting("BAGUAN_SMTP_PASSWORD", None, "SMTP 密码（可选）"),
+    Setting("BAGUAN_SMTP_FROM", "baguan@localhost", "通知邮件的发件人地址"),
+    Setting("BAGUAN_SMTP_STARTTLS", "0", "1 = 用 STARTTLS 加密 SMTP 连接"),
+    Setting("BAGUAN_UPLOAD_DIR", None, "附件存放目录；默认实例目录下的 uploads/（不在网站根目录内）"),
+    Setting("BAGUAN_TRUSTED_PROXIES", "0", "前面有几层反向代理（nginx 为 1）：据此信任 X-Forwarded-For/Proto/Host；0 表示直连"),
+    Setting("BAGUAN_HEARTBEAT_MAX_AGE", "120", "/readyz：定时器进程心跳超过这么多秒即视为未就绪"),
 )
 
 
@@ -58,11 +59,12 @@ def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping[str
     env = dict(os.environ if environ is None else environ)
     get = lambda name: env.get(name) or next(s.default for s in SETTINGS if s.env == name)  # noqa: E731
     mode = get("BAGUAN_ENV")
+    instance = instance_dir(env)
     secure = _flag(get("BAGUAN_COOKIE_SECURE")) and mode == "production"
     config: dict[str, Any] = {
         "BAGUAN_ENV": mode,
         "SECRET_KEY": env.get("BAGUAN_SECRET_KEY") or ("dev-only-secret" if mode != "production" else None),
-        "DATABASE_URL": get("BAGUAN_DATABASE_URL") or f"sqlite:///{DEFAULT_INSTANCE / 'baguan.sqlite3'}",
+        "DATABASE_URL": get("BAGUAN_DATABASE_URL") or f"sqlite:///{instance / 'baguan.sqlite3'}",
         "TESTING": mode == "testing",
         "SESSION_COOKIE_NAME": "__Host-baguan" if secure else "baguan_session",
         "SESSION_COOKIE_SECURE": secure,
@@ -84,8 +86,10 @@ def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping[str
         "SMTP_HOST": get("BAGUAN_SMTP_HOST"), "SMTP_PORT": _int(get("BAGUAN_SMTP_PORT"), "BAGUAN_SMTP_PORT"),
         "SMTP_USER": get("BAGUAN_SMTP_USER"), "SMTP_PASSWORD": get("BAGUAN_SMTP_PASSWORD"),
         "SMTP_FROM": get("BAGUAN_SMTP_FROM"), "SMTP_STARTTLS": _flag(get("BAGUAN_SMTP_STARTTLS")),
-        "UPLOAD_DIR": get("BAGUAN_UPLOAD_DIR") or str(DEFAULT_INSTANCE / "uploads"),
+        "INSTANCE_DIR": str(instance),
+        "UPLOAD_DIR": get("BAGUAN_UPLOAD_DIR") or str(instance / "uploads"),
         "AUDIT_KEY": env.get("BAGUAN_AUDIT_KEY") or None,
+        "HEARTBEAT_MAX_AGE": _int(get("BAGUAN_HEARTBEAT_MAX_AGE"), "BAGUAN_HEARTBEAT_MAX_AGE"),
     }
     config.update(overrides or {})
     validate_config(config)

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.cases import operations as cases
 from engine.identity import accounts as identity
-from engine.identity.models import Organisation
+from engine.identity.models import Organisation, User
+from engine.runtime.deploy import latest_definition
+from engine.runtime.models import HumanTask
 
 DEMO_PASSWORD = "baguan-demo-2026"
 SUPERVISOR = ("TAST", "天津市科学技术协会")
@@ -53,3 +57,65 @@ def seed_demo(session: Session) -> bool:
         identity.add_user(session, login.username, login.name, DEMO_PASSWORD)
         identity.grant_role(session, login.username, login.role, login.org)
     return True
+
+
+PLAN_KEY = "annual_plan"
+PLAN = {
+    "plan_year": 2027, "guiding_principles": "坚持正确政治方向，服务科技工作者，服务创新驱动发展。",
+    "last_year_review": "完成学术年会、科普进社区等 12 项重点工作。",
+    "key_tasks": [{"category": "学术交流", "name": "2027 学术年会", "month": 10, "budget": 80000},
+                  {"category": "科普", "name": "全国科普日主场活动", "month": 9, "budget": 30000}],
+    "income_total": 500000, "expense_total": 480000, "party_building_plan": "开展主题党日活动 4 次。",
+}
+STEP_ACTORS: dict[str, tuple[str, dict[str, Any]]] = {
+    "sg_review": ("sg", {}), "finance_check": ("finance", {"budget_checked": True}),
+    "party_review": ("party", {"party_review_opinion": "政治方向正确，同意提交。"}),
+    "president_review": ("president", {}),
+    "council_meeting": ("sg", {
+        "meeting_type": "常务理事会", "meeting_mode": "现场", "meeting_date": "2027-01-10", "host": "理事长",
+        "expected_count": 21, "present_count": 16, "votes_for": 15, "votes_against": 1, "votes_abstain": 0,
+        "minutes_number": "CW-2027-01", "minutes_ref": "常务理事会会议纪要 2027-01 号（秘书处存档）"}),
+    "cast_filing": ("cast", {"filing_number": "TAST-2027-001"}),
+}
+DEMO_CASES: tuple[tuple[str, str, int, str | None], ...] = (
+    # (society, title, review steps approved, then: None | "return")
+    ("JX", "2027 年度工作计划", 0, None),
+    ("DZ", "2027 年度工作计划", 2, None),
+    ("JX", "2027 年度工作计划（分支机构）", 5, None),
+    ("DZ", "2027 年度学术交流计划", 1, "return"),
+    ("JX", "2026 年度工作计划（补报）", 6, None),
+)
+
+
+def seed_demo_cases(session: Session) -> int:
+    """A handful of annual plans in different states, so every demo inbox has work; 0 when not deployed."""
+    if latest_definition(session, PLAN_KEY, required=False) is None:
+        return 0
+    return len([_demo_case(session, *spec) for spec in DEMO_CASES])
+
+
+def _demo_case(session: Session, society: str, title: str, approvals: int, then: str | None) -> int:
+    org = session.scalars(select(Organisation).where(Organisation.code == society)).one()
+    case = cases.start_case(session, _user(session, f"{society.lower()}_staff"), PLAN_KEY, org, title, dict(PLAN))
+    for _ in range(approvals):
+        task = _open_task(session, case.id)
+        if task is None:
+            break
+        who, data = STEP_ACTORS[task.bpmn_id]
+        username = who if who == "cast" else f"{society.lower()}_{who}"
+        cases.complete_task(session, _user(session, username), task.id, "approve", "同意。", dict(data))
+    task = _open_task(session, case.id)
+    if then == "return" and task is not None:
+        who, _data = STEP_ACTORS[task.bpmn_id]
+        cases.complete_task(session, _user(session, f"{society.lower()}_{who}"), task.id, "return",
+                            "请补充各项活动的经费来源。", {})
+    return case.id
+
+
+def _open_task(session: Session, case_id: int) -> HumanTask | None:
+    return session.scalars(select(HumanTask).where(HumanTask.case_id == case_id, HumanTask.status == "open")
+                           .order_by(HumanTask.id)).first()
+
+
+def _user(session: Session, username: str) -> User:
+    return session.scalars(select(User).where(User.username == username)).one()

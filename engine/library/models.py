@@ -3,7 +3,7 @@ process catalogue (whether a process may be started, and by which societies), an
 workers."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Optional
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
@@ -94,3 +94,17 @@ class WorkerHeartbeat(Base):
     host: Mapped[str] = mapped_column(String(255))
     pid: Mapped[int]
     last_seen: Mapped[datetime]
+
+
+class HolidayDay(Base):
+    """One date of the State Council's yearly notice: ``off`` (放假) or ``work`` (调休上班).
+
+    Dates not listed follow chinese-calendar's data when it has the year, otherwise Monday to Friday.
+    """
+
+    __tablename__ = "holiday_day"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(50))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -34,4 +34,4 @@ def _editor_styles(response: Response) -> Response:
     return response
 
 
-from . import people, studio_views, timers, views  # noqa: E402,F401  (registers the routes on bp)
+from . import holidays_views, people, studio_views, timers, views  # noqa: E402,F401  (registers the routes on bp)
