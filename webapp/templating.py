@@ -106,7 +106,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(
         is_overdue=is_overdue, user_roles=user_roles, todo_count=todo_count,
         form_fields=formrender.render_form, form_readonly=formrender.render_readonly,
-        form_value=formrender.render_value, reference_lists=formrender.reference_lists, error_summary=formrender.error_summary,
+        form_value=formrender.render_value, error_summary=formrender.error_summary,
+        reference_lists=formrender.reference_lists,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -70,6 +70,7 @@ def test_web_form_refuses_approval_with_an_unticked_check_and_allows_rejection(w
     task = open_task(world, case_id)
     before = case_state(world, case_id)
     client = login("xh_finance")
+    assert "同意前须核对：预算余额充足：是；资金来源与用途相符：是" in page(client.get(f"/tasks/{task.id}"))
     response = decide(client, task.id, "approve", "同意", fund_source_ok="1")
     assert response.status_code == 422
     html = page(response)

@@ -6,8 +6,6 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-import forms as form_lib
-from engine.cases import form_rules
 from engine.cases import operations as cases
 from engine.cases import queries as queries
 from engine.cases.api_views import start_form
@@ -20,7 +18,7 @@ from .. import formrender
 from ..extensions import commit, db_session
 from ..tasks.current import me
 from . import bp
-from .context import case_page, history_entries
+from .context import case_page, history_entries, reference_choices
 
 START_TITLES = {"title": "标题", "org": "所属学会"}
 
@@ -77,15 +75,7 @@ def render_start(definition: ProcessDefinition, orgs: list[Organisation], schema
     return render_template("cases/start.html", definition=definition, orgs=orgs, schema=schema,
                            values=values or {}, errors=errors or {}, title=title,
                            org_id=org_id or orgs[0].id, extra_titles=START_TITLES,
-                           references=reference_choices(schema, orgs))
-
-
-def reference_choices(schema: dict[str, Any] | None, orgs: list[Organisation]) -> dict[str, list[tuple[str, str]]]:
-    """The picker of each field that names a completed case: the completed cases of the user's societies."""
-    names = {o.id: o.name for o in orgs}
-    return {field: [(c.number, f"{c.title}（{names[c.org_id]}）" if len(orgs) > 1 else c.title)
-                    for c in form_rules.completed_cases(db_session(), list(names), process_key)]
-            for field, process_key in form_lib.case_refs(schema).items()}
+                           references=reference_choices(db_session(), schema, orgs))
 
 
 @bp.route("/cases/<int:case_id>")

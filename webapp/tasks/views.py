@@ -17,7 +17,7 @@ from engine.runtime.models import HumanTask
 from engine.roles import role_label
 
 from .. import formrender
-from ..cases.context import case_page, step_schema
+from ..cases.context import approval_checks, case_page, reference_choices, step_schema
 from ..extensions import commit, db_session
 from ..templating import decision_label, local_time
 from . import bp
@@ -125,11 +125,14 @@ def render_task(row: HumanTask, values: dict[str, Any] | None = None, errors: di
         values, comment = dict(draft.data), comment or draft.comment or ""
     if values is None:
         values = dict(case.data) if row.kind == "draft" else {}
+    schema = step_schema(case, row)
     return render_template(
         "tasks/task.html", task=row, page=case_page(db_session(), case), may_act=may_act,
-        decisions=cases.allowed_decisions(row) if may_act else [], form_schema=step_schema(case, row),
+        decisions=cases.allowed_decisions(row) if may_act else [], form_schema=schema,
         values=values, errors=errors or {}, comment=comment, conflict=conflict, note=readonly_note(row, may_act),
-        extra_titles=ACTION_TITLES, **task_extras(row, may_act))
+        extra_titles=ACTION_TITLES, approve_checks=approval_checks(schema),
+        references=reference_choices(db_session(), schema, [case.org]) if may_act else {},
+        **task_extras(row, may_act))
 
 
 def save_draft(row: HumanTask, data: dict[str, Any], comment: str) -> Any:
