@@ -2,6 +2,15 @@
 
 A form is a JSON object schema whose ``properties`` are the only fields a task accepts. This module knows
 nothing of the engine or the web layer.
+
+Three extension keywords (ignored by JSON Schema itself) state what a form's answers mean for a decision:
+
+- ``"x-requiredForApprove": {"budget_balance_ok": true}`` on the form: the answers 同意 requires. A review
+  form's checks (预算余额充足 是/否 …) refuse 同意 when answered otherwise; 退回修改 and 不同意 stay possible.
+- ``"x-notAboveCase": {"paid_amount": "amount"}`` on the form: a number field may not exceed the case
+  variable named (what was approved), e.g. the amount paid may not exceed the amount approved.
+- ``"x-caseRef": "fee_filing"`` on a text field: the field holds the number of a completed case of that
+  process of the same society (checked by the engine, offered as a picker by the web form).
 """
 from __future__ import annotations
 
@@ -16,6 +25,9 @@ from jsonschema.exceptions import SchemaError, ValidationError
 
 FORMS_DIR = Path(__file__).resolve().parent
 FORM_KEY = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+REQUIRED_FOR_APPROVE = "x-requiredForApprove"
+NOT_ABOVE_CASE = "x-notAboveCase"
+CASE_REF = "x-caseRef"
 RESERVED_KEYS = frozenset({"typename", "decision", "comment"})
 SUPPORTED_TYPES = {"string", "integer", "number", "boolean", "array", "object"}
 
@@ -51,6 +63,31 @@ def check_form_schema(key: str, schema: Any) -> None:
         raise FormError(f"表单 {key} 不是有效的 JSON Schema：{exc.message}") from None
     for name, prop in schema.get("properties", {}).items():
         _check_field(key, name, prop)
+    _check_approve_rules(key, schema)
+    _check_limits(key, schema)
+
+
+def _check_approve_rules(key: str, schema: dict[str, Any]) -> None:
+    rules = schema.get(REQUIRED_FOR_APPROVE, {})
+    declared = schema.get("properties", {})
+    if not isinstance(rules, dict):
+        raise FormError(f"表单 {key} 的 {REQUIRED_FOR_APPROVE} 必须是“字段: 要求的答案”对象")
+    for name, wanted in rules.items():
+        prop = declared.get(name)
+        if prop is None:
+            raise FormError(f"表单 {key} 的 {REQUIRED_FOR_APPROVE} 引用了未声明的字段 {name}")
+        if not Draft202012Validator(prop).is_valid(wanted):
+            raise FormError(f"表单 {key} 的 {REQUIRED_FOR_APPROVE} 中字段 {name} 要求的答案不符合该字段的类型")
+
+
+def _check_limits(key: str, schema: dict[str, Any]) -> None:
+    limits = schema.get(NOT_ABOVE_CASE, {})
+    declared = schema.get("properties", {})
+    if not isinstance(limits, dict) or not all(isinstance(v, str) and v for v in limits.values()):
+        raise FormError(f"表单 {key} 的 {NOT_ABOVE_CASE} 必须是“字段: 事项变量名”对象")
+    for name in limits:
+        if declared.get(name, {}).get("type") not in ("number", "integer"):
+            raise FormError(f"表单 {key} 的 {NOT_ABOVE_CASE} 只能用于已声明的数字字段（{name} 不是）")
 
 
 def _check_field(key: str, name: str, prop: Any) -> None:
@@ -60,6 +97,60 @@ def _check_field(key: str, name: str, prop: Any) -> None:
         raise FormError(f"表单 {key} 的字段 {name} 缺少中文标题 title")
     if prop.get("type") not in SUPPORTED_TYPES:
         raise FormError(f"表单 {key} 的字段 {name} 的类型不受支持")
+    ref = prop.get(CASE_REF)
+    if ref is not None and (prop.get("type") != "string" or not isinstance(ref, str) or not FORM_KEY.match(ref)):
+        raise FormError(f"表单 {key} 的字段 {name} 的 {CASE_REF} 必须是流程标识，且只能用于文本字段")
+
+
+def approval_refusals(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
+    """``{field: 中文理由}`` for every check of ``x-requiredForApprove`` the submitted answers fail."""
+    declared = schema.get("properties", {})
+    refusals = {}
+    for name, wanted in (schema.get(REQUIRED_FOR_APPROVE) or {}).items():
+        answer = data.get(name)
+        if answer != wanted or type(answer) is not type(wanted):
+            refusals[name] = (f"“{declared[name]['title']}”须为“{_shown(wanted)}”才能同意"
+                              f"（当前：{_shown(answer)}）；请退回修改或不同意")
+    return refusals
+
+
+def approval_checks(schema: dict[str, Any]) -> dict[str, Any]:
+    """The answers 同意 requires, by field title (for display beside the form)."""
+    declared = schema.get("properties", {})
+    return {declared[name]["title"]: wanted for name, wanted in (schema.get(REQUIRED_FOR_APPROVE) or {}).items()}
+
+
+def limit_refusals(schema: dict[str, Any], data: dict[str, Any], case_data: dict[str, Any]) -> dict[str, str]:
+    """``{field: 中文理由}`` for each ``x-notAboveCase`` number above the case variable it may not exceed."""
+    declared = schema.get("properties", {})
+    refusals = {}
+    for name, variable in (schema.get(NOT_ABOVE_CASE) or {}).items():
+        value, limit = data.get(name), case_data.get(variable)
+        if not _is_number(value):
+            continue
+        if not _is_number(limit):
+            refusals[name] = f"本事项没有可比对的已批准金额（{variable}），不能录入{declared[name]['title']}"
+        elif value > limit:
+            refusals[name] = (f"{declared[name]['title']} {value:,.2f} 超过已批准的金额 {limit:,.2f}，不得超额支付；"
+                              f"超出部分须另行申请，按新金额的审批层级重新审批")
+    return refusals
+
+
+def case_refs(schema: dict[str, Any] | None) -> dict[str, str]:
+    """``{field: process key}`` of the fields that name a completed case of another process."""
+    return {name: prop[CASE_REF] for name, prop in (schema or {}).get("properties", {}).items() if prop.get(CASE_REF)}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _shown(value: Any) -> str:
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    return "未填" if value is None else str(value)
 
 
 def validate_data(schema: dict[str, Any], data: Any) -> dict[str, str]:

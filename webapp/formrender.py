@@ -106,8 +106,18 @@ def control_html(name: str, prop: Schema, value: Any, required: bool, error: boo
         attrs = _tag_attrs(rows=6 if kind == "lines" or prop.get("x-widget") else 4, required=required,
                            maxlength=prop.get("maxLength") if kind == "textarea" else None, **common)
         return Markup("<textarea{}>{}</textarea>").format(attrs, "" if text is None else display_text(text))
+    if kind == "text" and prop.get("x-caseRef"):
+        common["list"] = f"dl-{name}"
     return _tag("input", required=required, value=None if value is None else display_text(value),
                 **_input_type_attrs(prop, kind), **common)
+
+
+def reference_lists(choices: Mapping[str, Iterable[tuple[str, str]]]) -> Markup:
+    """A ``<datalist>`` per ``x-caseRef`` field: the completed cases it may name (number, with a label)."""
+    return Markup("").join(
+        Markup('<datalist id="dl-{}">{}</datalist>').format(name, Markup("").join(
+            Markup('<option value="{}">{}</option>').format(number, label) for number, label in options))
+        for name, options in choices.items())
 
 
 def _input_type_attrs(prop: Schema, kind: str) -> dict[str, Any]:

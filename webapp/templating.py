@@ -91,6 +91,7 @@ def init_templating(app: Flask) -> None:
         is_overdue=is_overdue, user_roles=user_roles, todo_count=todo_count,
         form_fields=formrender.render_form, form_readonly=formrender.render_readonly,
         form_value=formrender.render_value, error_summary=formrender.error_summary,
+        reference_lists=formrender.reference_lists,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

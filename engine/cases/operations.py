@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import forms as form_lib
-from engine.cases import counters
+from engine.cases import counters, form_rules
 from engine.db import utcnow
 from engine.errors import AccessDenied, Conflict, InvalidData, PermissionDenied
 from engine.identity.access import (
@@ -73,6 +73,7 @@ def start_case(session: Session, user: User, process_key: str, org: Organisation
     case.title = _clean_title(title)
     form = definition.forms.get(draft.form_key) if draft and draft.form_key else None
     _validate(form, data, required=True)
+    form_rules.check_references(session, form, org.id, data)
     data = {**data, **library.before_submit(session, definition, org, data)}
     case.number = _next_case_number(session, org, definition.properties.get("caseCode", "SX"))
     session.add(case)
@@ -115,7 +116,9 @@ def complete_task(session: Session, user: User, task_id: int, decision: str, com
         _validate(form, data, required=True)
         data = meetings.resolve(case.definition.properties, row.bpmn_id, decision, data)
     elif decision in (APPROVE, SUBMIT):
+        form_rules.check_answers(form, decision, data, case.data)
         _validate(form, data, required=True)
+        form_rules.check_references(session, form, case.org_id, data)
         if decision == SUBMIT and row.kind == TaskKind.DRAFT:
             data = {**data, **library.before_submit(session, case.definition, case.org, data, case.id)}
     else:

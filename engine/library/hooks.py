@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, InvalidData, PermissionDenied
 from engine.identity.models import Organisation, User
-from engine.library import guards, meetings, multisign, rules, timers
+from engine.library import filing, guards, meetings, multisign, rules, timers
 from engine.runtime.models import Case, HumanTask, ProcessDefinition
 from engine.runtime.specs import task_properties
 
@@ -62,7 +62,8 @@ def data_defaults(properties: dict[str, Any]) -> dict[str, Any]:
 def step_rules(task_specs: Iterable[Any]) -> dict[str, dict[str, Any]]:
     """Per-step rules checked on completion: ``distinctFrom`` (steps whose completers may not act again,
     e.g. 三审 by three different people) and ``requiresFiled`` (a field holding the number of a case of
-    the same society that must be finished first: nothing is published before its event is filed)."""
+    the same society that must be filed first (``filing.gates_missing``): nothing is published before its
+    event is filed)."""
     found: dict[str, dict[str, Any]] = {}
     for spec in task_specs:
         props = task_properties(spec)
@@ -99,5 +100,10 @@ def _check_filed(session: Session, row: HumanTask, number: str) -> None:
     linked = session.scalar(select(Case).where(Case.number == number, Case.org_id == row.org_id))
     if linked is None:
         raise InvalidData("关联单据不存在", {"linked_case": f"本学会没有编号为 {number} 的事项"})
-    if linked.status != "completed":
+    if linked.status == "completed":
+        return
+    if not filing.entry_gates(linked):
         raise Conflict(f"关联事项 {number} 尚未同意或备案办结，稿件不得发布（先批后办）")
+    missing = filing.gates_missing(session, linked)
+    if missing:
+        raise Conflict(f"关联事项 {number} 尚未通过入口关审核（{'、'.join(missing)}），稿件不得发布（先批后办）")

@@ -23,6 +23,7 @@ from engine.db import utcnow
 from engine.errors import ExpressionError, SandboxViolation
 from engine.identity.models import Organisation, User
 from engine.library.models import CaseDecision, DecisionTable
+from engine.library.payees import payee_key, serialise_filings
 from engine.runtime.models import Case, ProcessDefinition
 from engine.runtime.sandbox import evaluate
 from engine.runtime.specs import SourceFile
@@ -170,7 +171,8 @@ def _safe_eval(expression: str, data: dict[str, Any]) -> Any:
 def computed_data(session: Session, definition: ProcessDefinition, org: Organisation, data: dict[str, Any],
                   case_id: int | None = None) -> dict[str, Any]:
     """Engine-computed inputs for the gateways: ``splitKey``/``splitAmount``/``splitWindowDays`` give
-    ``amount_total``, the amount plus what this payee got from the same process in the window."""
+    ``amount_total``, the amount plus what this payee got from the same process in the window. Payees are
+    compared by ``payees.payee_key`` and filings for one payee are serialised (``payees.serialise_filings``)."""
     properties = definition.properties or {}
     flags = any_flags(properties, data)
     key, amount_field = properties.get("splitKey"), properties.get("splitAmount")
@@ -178,10 +180,12 @@ def computed_data(session: Session, definition: ProcessDefinition, org: Organisa
         return flags
     window = int(properties.get("splitWindowDays") or 30)
     since = utcnow() - timedelta(days=window)
+    payee = payee_key(data.get(key))
+    serialise_filings(session, f"{org.id}:{definition.key}", payee)
     rows = session.execute(select(Case.id, Case.data).where(
         Case.org_id == org.id, Case.process_key == definition.key, Case.created_at >= since,
         Case.status.in_(("running", "completed")))).all()
-    prior = [r.data for r in rows if r.id != case_id and r.data.get(key) == data.get(key)]
+    prior = [r.data for r in rows if r.id != case_id and payee and payee_key(r.data.get(key)) == payee]
     earlier = sum(float(d.get(amount_field) or 0) for d in prior)
     return {**flags, "amount_total": float(data[amount_field]) + earlier, "split_prior_count": len(prior),
             "split_prior_total": earlier}

@@ -13,6 +13,7 @@ from engine.errors import InvalidData
 from engine.workdays import add_working_days
 
 from ..conftest import World
+from ..integrity.helpers import fee_filing
 from .helpers import act, decisions, open_step, open_tasks, start, status, steps
 
 PARTY = {"party_review_opinion": "主讲人政治立场可靠，议题无不当内容。"}
@@ -67,8 +68,10 @@ def test_small_internal_event_passes_all_five_gates(world: World) -> None:
 
 @pytest.mark.parametrize(("changes", "scale"), [
     ({"expected_count": 199}, "normal"), ({"expected_count": 200}, "big"), ({"public_event": True}, "big"),
-    ({"officials_invited": True}, "big"), ({"charges": True, "fee_filing_no": "SF-2027-01"}, "big")])
+    ({"officials_invited": True}, "big"), ({"charges": True}, "big")])
 def test_scale_rules(world: World, changes: dict[str, Any], scale: str) -> None:
+    if changes.get("charges"):
+        changes = {**changes, "fee_filing_no": fee_filing(world)}
     case_id = through_entry_gate(world, event(**changes))
     assert decisions(world, case_id)[0].result == {"event_scale": scale}
     assert open_step(world, case_id) == ("president_review" if scale == "big" else "process_report")

@@ -7,8 +7,11 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+import forms as form_lib
+from engine.cases import form_rules
 from engine.cases import queries as queries
 from engine.cases.api_views import start_form
+from engine.identity.models import Organisation
 from engine.journal import AuditEvent
 from engine.runtime.models import Case, HumanTask
 
@@ -25,6 +28,22 @@ CASE_ACTIONS = ("case.started", "task.completed", "case.completed", "case.recall
 
 def step_schema(case: Case, task: HumanTask) -> Schema | None:
     return case.definition.forms.get(task.form_key) if task.form_key else None
+
+
+def reference_choices(session: Session, schema: Schema | None,
+                      orgs: list[Organisation]) -> dict[str, list[tuple[str, str]]]:
+    """The picker of each field that names a completed case (``x-caseRef``): those of the given societies."""
+    names = {o.id: o.name for o in orgs}
+    return {field: [(c.number, f"{c.title}（{names[c.org_id]}）" if len(orgs) > 1 else c.title)
+                    for c in form_rules.completed_cases(session, list(names), process_key)]
+            for field, process_key in form_lib.case_refs(schema).items()}
+
+
+def approval_checks(schema: Schema | None) -> list[str]:
+    """What 同意 requires, as “预算余额充足：是” lines shown above the form."""
+    shown = {True: "是", False: "否"}
+    return [f"{title}：{shown.get(v, v) if isinstance(v, bool) else v}"
+            for title, v in form_lib.approval_checks(schema or {}).items()]
 
 
 def draft_schema(tasks: list[HumanTask], case: Case) -> Schema | None:

@@ -18,7 +18,7 @@ from .. import formrender
 from ..extensions import commit, db_session
 from ..tasks.current import me
 from . import bp
-from .context import case_page, history_entries
+from .context import case_page, history_entries, reference_choices
 from .route import route_view
 
 START_TITLES = {"title": "标题", "org": "所属学会"}
@@ -75,7 +75,8 @@ def render_start(definition: ProcessDefinition, orgs: list[Organisation], schema
                  org_id: int | None = None) -> str:
     return render_template("cases/start.html", definition=definition, orgs=orgs, schema=schema,
                            values=values or {}, errors=errors or {}, title=title,
-                           org_id=org_id or orgs[0].id, extra_titles=START_TITLES)
+                           org_id=org_id or orgs[0].id, extra_titles=START_TITLES,
+                           references=reference_choices(db_session(), schema, orgs))
 
 
 @bp.route("/cases/<int:case_id>")

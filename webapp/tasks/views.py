@@ -16,7 +16,7 @@ from engine.identity import access as access
 from engine.roles import role_label
 from engine.runtime.models import HumanTask
 
-from ..cases.context import case_page, step_schema
+from ..cases.context import approval_checks, case_page, reference_choices, step_schema
 from ..cases.route import route_view
 from ..extensions import commit, db_session
 from ..opinion import opinion_field, parse_step_form, without_opinion
@@ -134,7 +134,10 @@ def render_task(row: HumanTask, values: dict[str, Any] | None = None, errors: di
         decisions=cases.allowed_decisions(row) if may_act else [], full_schema=schema,
         form_schema=without_opinion(schema, opinion), opinion=opinion, route=route_view(db_session(), case),
         values=values, errors=errors or {}, comment=comment or (values.get(opinion.key, "") if opinion else ""),
-        conflict=conflict, note=readonly_note(row, may_act), extra_titles=ACTION_TITLES, **task_extras(row, may_act))
+        conflict=conflict, note=readonly_note(row, may_act), extra_titles=ACTION_TITLES,
+        approve_checks=approval_checks(schema),
+        references=reference_choices(db_session(), schema, [case.org]) if may_act else {},
+        **task_extras(row, may_act))
 
 
 def save_draft(row: HumanTask, data: dict[str, Any], comment: str) -> Any:

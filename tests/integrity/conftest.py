@@ -1,0 +1,14 @@
+"""Shared fixtures of the bypass catalogue: the documented API client and the engine's audit count."""
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+from flask.testing import FlaskClient
+
+from ..api.conftest import Api
+
+
+@pytest.fixture
+def api(client: FlaskClient, tokens: Callable[[str], dict[str, str]]) -> Api:
+    return Api(client, tokens)

@@ -1,0 +1,121 @@
+"""Item 5 — a review form's checks bind the decision: 同意 with 预算余额充足 = 否 (or any check answered
+otherwise) is refused, naming the check; 退回修改 and 不同意 stay possible; 批量审批 refuses each such case
+with the same message. Through the engine, the API (/api/v1), the web form and 批量审批."""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import pytest
+from flask.testing import FlaskClient
+
+import forms as form_lib
+from forms import FormError, check_form_schema
+
+from ..api.conftest import Api
+from ..conftest import World
+from ..review.helpers import approve_to
+from ..review.helpers import start as start_plan
+from ..webapp.helpers import decide, page
+from .helpers import case_state, expense, open_task, start
+
+Login = Callable[[str], FlaskClient]
+BUDGET_SHORT = {"budget_balance_ok": False, "fund_source_ok": True}
+
+CHECKS = {
+    "branch_sg_review": {"no_overlap": True, "host_checked": True},
+    "donation_fa_review": {"fund_source_proof_checked": True},
+    "donation_receipt": {"agreement_signed": True},
+    "event_publicity": {"publicity_approved": True},
+    "expense_finance_check": {"budget_balance_ok": True, "fund_source_ok": True},
+    "fee_finance_check": {"cost_checked": True},
+    "foreign_fa_review": {"partner_checked": True, "one_china_checked": True},
+    "plan_finance_check": {"budget_checked": True},
+}
+
+
+def test_every_review_form_with_checks_declares_what_approval_requires() -> None:
+    declared = {key: schema[form_lib.REQUIRED_FOR_APPROVE] for key, schema in form_lib.load_forms().items()
+                if form_lib.REQUIRED_FOR_APPROVE in schema}
+    assert declared == CHECKS
+
+
+@pytest.mark.parametrize("rule", [{"missing": True}, {"budget_balance_ok": "是"}, ["budget_balance_ok"]])
+def test_a_form_cannot_require_an_undeclared_or_mistyped_answer(rule: Any) -> None:
+    schema = json.loads((form_lib.FORMS_DIR / "expense_finance_check.json").read_text(encoding="utf-8"))
+    with pytest.raises(FormError, match=form_lib.REQUIRED_FOR_APPROVE):
+        check_form_schema("expense_finance_check", {**schema, form_lib.REQUIRED_FOR_APPROVE: rule})
+
+
+def test_api_refuses_approval_with_budget_insufficient_and_changes_nothing(world: World, api: Api) -> None:
+    case_id = start(world, "large_expense", expense(380000))
+    task = open_task(world, case_id)
+    before = case_state(world, case_id)
+    response = api.post("xh_finance", "/tasks/{task_id}/complete", task_id=task.id,
+                        json={"decision": "approve", "comment": "同意", "data": BUDGET_SHORT})
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert "“预算余额充足”" in error["message"] and "不能同意" in error["message"]
+    assert "须为“是”才能同意（当前：否）" in error["fields"]["budget_balance_ok"]
+    assert "fund_source_ok" not in error["fields"]
+    assert case_state(world, case_id) == before
+    response = api.post("xh_finance", "/tasks/{task_id}/complete", task_id=task.id,
+                        json={"decision": "return", "comment": "预算余额不足，请调整预算后再报", "data": BUDGET_SHORT})
+    assert response.status_code == 200
+    assert [t["step"] for t in response.get_json()["tasks"] if t["status"] == "open"] == ["draft"]
+
+
+def test_web_form_refuses_approval_with_an_unticked_check_and_allows_rejection(world: World, login: Login) -> None:
+    case_id = start(world, "large_expense", expense(380000))
+    task = open_task(world, case_id)
+    before = case_state(world, case_id)
+    client = login("xh_finance")
+    assert "同意前须核对：预算余额充足：是；资金来源与用途相符：是" in page(client.get(f"/tasks/{task.id}"))
+    response = decide(client, task.id, "approve", "同意", fund_source_ok="1")
+    assert response.status_code == 422
+    html = page(response)
+    assert "“预算余额充足”须为“是”才能同意（当前：否）" in html
+    assert case_state(world, case_id) == before
+    response = decide(client, task.id, "reject", "预算余额不足，不同意支出", fund_source_ok="1")
+    assert response.status_code == 302
+    assert case_state(world, case_id)[0] == "rejected"
+
+
+def test_engine_names_every_failed_check(world: World) -> None:
+    from engine.errors import InvalidData
+
+    from .helpers import act
+    case_id = start(world, "large_expense", expense(380000))
+    with pytest.raises(InvalidData) as refused:
+        act(world, "xh_finance", case_id, data={"budget_balance_ok": False, "fund_source_ok": False})
+    assert refused.value.message == "核对未通过，不能同意：“预算余额充足”、“资金来源与用途相符”"
+    act(world, "xh_finance", case_id, data={"budget_balance_ok": True, "fund_source_ok": True})
+    assert open_task(world, case_id).bpmn_id == "sg_review"
+
+
+def test_batch_approval_refuses_each_case_whose_checks_are_not_confirmed(world: World, api: Api,
+                                                                          plan_data: dict[str, Any]) -> None:
+    cases = [start_plan(world, plan_data, title=f"计划{n}") for n in range(2)]
+    for case_id in cases:
+        approve_to(world, case_id, "finance_check")
+    ids = [open_task(world, c).id for c in cases]
+    before = [case_state(world, c)[:3] for c in cases]
+    response = api.post("xh_finance", "/tasks/batch-approve", json={"task_ids": ids, "comment": "同意。"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["approved"] == 0 and body["failed"] == 2
+    for result in body["results"]:
+        assert result["message"].startswith("核对未通过，不能同意：“收支预算已核对，资金来源合规”")
+        assert "须为“是”才能同意（当前：未填）" in result["message"]
+    assert [case_state(world, c)[:3] for c in cases] == before
+
+
+def test_web_batch_approval_shows_the_same_refusal(world: World, login: Login, plan_data: dict[str, Any]) -> None:
+    case_id = start_plan(world, plan_data)
+    approve_to(world, case_id, "finance_check")
+    task = open_task(world, case_id)
+    client = login("xh_finance")
+    response = client.post("/tasks/batch", data={"task_ids": [str(task.id)], "comment": "同意。"},
+                           follow_redirects=True)
+    assert "核对未通过，不能同意：“收支预算已核对，资金来源合规”" in page(response)
+    assert open_task(world, case_id).bpmn_id == "finance_check"
