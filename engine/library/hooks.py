@@ -63,12 +63,13 @@ def data_defaults(properties: dict[str, Any]) -> dict[str, Any]:
 
 def step_rules(task_specs: Iterable[Any]) -> dict[str, dict[str, Any]]:
     """Per-step rules checked on completion: ``distinctFrom`` (steps whose completers may not act again,
-    e.g. 三审 by three different people) and ``requiresFiled`` (a field holding the number of a case of
-    the same society that must be finished first: nothing is published before its event is filed)."""
+    e.g. 三审 by three different people), ``requiresFiled`` (a field holding the number of a case of
+    the same society that must be finished first: nothing is published before its event is filed) and
+    ``publicNotice`` (a 公示 that only its period or an objection ends, see engine.library.notices)."""
     found: dict[str, dict[str, Any]] = {}
     for spec in task_specs:
         props = (getattr(spec, "extensions", None) or {}).get("properties", {})
-        rule = {k: props[k] for k in ("distinctFrom", "requiresFiled") if props.get(k)}
+        rule = {k: props[k] for k in ("distinctFrom", "requiresFiled", "publicNotice") if props.get(k)}
         if rule:
             found[spec.bpmn_id] = rule
     return found
