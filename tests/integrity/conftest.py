@@ -1,0 +1,14 @@
+"""Fixtures of the integrity catalogue: the documented API client (as in tests/api)."""
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+from flask.testing import FlaskClient
+
+from ..api.conftest import Api
+
+
+@pytest.fixture
+def api(client: FlaskClient, tokens: Callable[[str], dict[str, str]]) -> Api:
+    return Api(client, tokens)
