@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine.library import guards
 from engine.library import meetings
 from engine.library import rules
-from engine.library import multisign, timers
+from engine.library import multisign, notices, timers
 from engine.errors import Conflict, InvalidData, PermissionDenied
 from engine.runtime.models import Case, HumanTask, ProcessDefinition
 from engine.identity.models import Organisation, User
@@ -22,6 +22,7 @@ def deploy_properties(task_specs: Iterable[Any], problems: list[Any]) -> dict[st
     """Checked at deploy and stored with the version: deadlines, meetings and decision tables used."""
     specs = list(task_specs)
     found: dict[str, Any] = {"steps": timers.step_policies(specs, problems)}
+    problems.extend(notices.notice_problems(specs))
     meeting_rules = meetings.meeting_properties(specs, problems)
     if meeting_rules:
         found["meetings"] = meeting_rules

@@ -7,13 +7,14 @@ A user task marks itself a 公示 with the property ``publicNotice=true`` (with 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Iterable
 
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
 from engine.errors import Conflict
 from engine.identity.models import User
+from engine.runtime.bpmn_checks import Problem
 from engine.runtime.models import HumanTask
 from engine.vocabulary import Decision
 
@@ -23,6 +24,17 @@ OBJECTION_FIELD = "objection_received"
 
 def is_public_notice(properties: dict[str, Any]) -> bool:
     return str(properties.get("publicNotice", "")).lower() == "true"
+
+
+def notice_problems(task_specs: Iterable[Any]) -> list[Problem]:
+    """Deploy time: a 公示 must have a period (``dueDays``) that ends it by itself (``onTimeout=approve``)."""
+    problems = []
+    for spec in task_specs:
+        props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+        if is_public_notice(props) and (not props.get("dueDays") or props.get("onTimeout") != "approve"):
+            problems.append(Problem("公示节点（publicNotice=true）须设置公示期 dueDays 和 onTimeout=approve（期满无异议自动结束）",
+                                    spec.bpmn_id))
+    return problems
 
 
 def beijing_text(value: datetime) -> str:

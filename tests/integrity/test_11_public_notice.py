@@ -7,13 +7,15 @@ award 公示: 异议登记 → 受理判定 → 监事调查 → 书面反馈 �
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 from flask.testing import FlaskClient
 
 from engine.cases import worker
-from engine.errors import Conflict
+from engine.errors import Conflict, DeployRejected
+from engine.runtime import deploy as deployment
 
 from ..api.conftest import Api
 from ..conftest import World
@@ -131,3 +133,15 @@ def test_an_anonymous_branch_objection_is_not_admitted_but_answered(world: World
     act(world, "xh_sg", case_id, data={"objection_received": True})
     act(world, "xh_sg", case_id, data={**objection(named=False), "objection_target": "赵教授"})
     assert open_step(world, case_id) == "feedback"
+
+
+def test_deploy_refuses_a_notice_without_a_period_that_ends_it(world: World) -> None:
+    project = Path(__file__).resolve().parents[2]
+    source = (project / "workflows" / "branch.bpmn").read_text(encoding="utf-8").replace(
+        '<spiffworkflow:property name="onTimeout" value="approve"/><spiffworkflow:property name="timeoutData"',
+        '<spiffworkflow:property name="timeoutData"')
+    assert source.count('name="publicNotice"') == 1
+    with world.sessions() as session, pytest.raises(DeployRejected) as refused:
+        deployment.deploy(session, [deployment.SourceFile("branch.bpmn", source.encode())], [],
+                          deployment.read_sources([project / "forms"])[2])
+    assert any("publicNotice" in p and "notice" in p for p in refused.value.problems)
