@@ -70,11 +70,11 @@ def test_a_blank_or_malformed_donation_number_is_refused_through_the_api(api: Ap
     assert case_count(world) == before
 
 
-def test_a_blank_donation_number_is_refused_through_the_web_form(world: World,
-                                                                 login: Callable[[str], FlaskClient]) -> None:
+def test_a_malformed_donation_number_is_refused_through_the_web_form(world: World,
+                                                                     login: Callable[[str], FlaskClient]) -> None:
     client = login("xh_staff")
     before = case_count(world)
-    response = web_file(client, "donation", gift(ngo_registration_no="   ", ngo_temp_filing_no=" "))
+    response = web_file(client, "donation", gift(ngo_registration_no=" 待补充 ", ngo_temp_filing_no=" "))
     assert response.status_code == 422 and LAW in error_text(response)
     assert case_count(world) == before
 

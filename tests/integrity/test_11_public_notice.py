@@ -65,8 +65,10 @@ def test_the_award_notice_cannot_be_closed_early_through_the_web_form(
 
 def test_an_objection_received_during_the_award_notice_is_taken_up_at_once(api: Api, world: World) -> None:
     case_id = to_notice(world, scheme())
-    case = api_decide(api, "xh_sg", api_case(api, "xh_sg", case_id), data={"objection_received": True})
-    assert case.status_code == 200 and open_task(case.get_json())["step"] == "objection_intake"
+    case = api_case(api, "xh_sg", case_id)
+    assert api_decide(api, "xh_sg", case, data={"objection_received": False}).status_code == 409
+    taken_up = api_decide(api, "xh_sg", case, data={"objection_received": True})
+    assert taken_up.status_code == 200 and open_task(taken_up.get_json())["step"] == "objection_intake"
 
 
 def test_the_branch_notice_cannot_be_closed_early_through_the_api(api: Api, world: World) -> None:
