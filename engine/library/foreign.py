@@ -33,7 +33,7 @@ NGO_FORMAT = ("登记证号为 18 位统一社会信用代码（数字和除 I�
               "临时活动备案号为 6–50 位汉字、字母、数字或〔〕()（）[]-，至少含 4 位数字")
 FOREIGN_DONOR_TYPES = ("境外自然人", "境外组织", "港澳台")
 FOREIGN_AUDIENCE = "含境外人员"
-OUTSIDE_MAINLAND = ("香港", "澳门", "台湾", "港澳", "台", "境外", "国外", "外国", "hong kong", "macao", "macau", "taiwan")
+OUTSIDE_MAINLAND = ("香港", "澳门", "台湾", "港澳", "境外", "国外", "外国", "hong kong", "macao", "macau", "taiwan")
 MAINLAND = ("中国", "中华人民共和国", "china", "cn", "prc")
 PARTY_TABLES = ("partners", "foreign_parties", "co_hosts")
 CONFIRM_FIELD = "ngo_status_confirmed"
@@ -64,14 +64,17 @@ def is_ngo_number(value: str) -> bool:
     return is_credit_code(value) or is_filing_number(value)
 
 
+def marked_outside(text: Any) -> bool:
+    """Text that names a place outside the mainland (香港、澳门、台湾、境外、国外…)."""
+    return any(mark in str(text or "").lower() for mark in OUTSIDE_MAINLAND)
+
+
 def outside_mainland(region: Any) -> bool:
     """A 国籍或地区 that is not the mainland: a foreign country, or 港澳台 (blank says nothing)."""
     text = str(region or "").strip()
     if not text:
         return False
-    if any(mark in text.lower() for mark in OUTSIDE_MAINLAND):
-        return True
-    return not any(mark in text.lower() for mark in MAINLAND)
+    return marked_outside(text) or not any(mark in text.lower() for mark in MAINLAND)
 
 
 def _rows(data: dict[str, Any], table: str) -> list[dict[str, Any]]:
@@ -80,8 +83,7 @@ def _rows(data: dict[str, Any], table: str) -> list[dict[str, Any]]:
 
 def is_foreign_party(row: dict[str, Any]) -> bool:
     nature = str(row.get("nature") or "")
-    return bool(row.get("foreign")) or nature == NGO or any(mark in nature for mark in OUTSIDE_MAINLAND) \
-        or outside_mainland(row.get("country"))
+    return bool(row.get("foreign")) or nature == NGO or marked_outside(nature) or outside_mainland(row.get("country"))
 
 
 def foreign_reasons(data: dict[str, Any]) -> list[str]:
@@ -104,6 +106,8 @@ def foreign_reasons(data: dict[str, Any]) -> list[str]:
         reasons.append(f"捐赠方为{data['donor_type']}")
     if data.get("donor_is_foreign_ngo"):
         reasons.append(f"捐赠方为{NGO}")
+    if data.get("donor_type") not in FOREIGN_DONOR_TYPES and marked_outside(data.get("donor_region")):
+        reasons.append(f"捐赠方所在国家或地区为{data['donor_region']}")
     if data.get("ngo_involved"):
         reasons.append(f"有{NGO}参与")
     for table in PARTY_TABLES:

@@ -90,14 +90,18 @@ def test_the_foreign_lead_time_follows_the_computed_answer_not_the_box(world: Wo
     assert "涉外活动须提前 10 个工作日" in refused.value.fields["start_date"]
 
 
-def test_a_foreign_ngo_donor_marked_as_a_domestic_organisation_goes_to_the_foreign_affairs_review(
-        world: World) -> None:
+@pytest.mark.parametrize("changes", [
+    {"donor_is_foreign_ngo": True, "ngo_temp_filing_no": "津公境临备〔2027〕0012号"},
+    {"donor_region": "中国香港"},
+], ids=["foreign-ngo", "hong-kong"])
+def test_a_foreign_donor_marked_as_a_domestic_organisation_goes_to_the_foreign_affairs_review(
+        world: World, changes: dict[str, Any]) -> None:
     gift = {"donor_type": "境内法人或其他组织", "donor_name": "某基金会", "donor_id_code": "X-1", "donor_region": "天津",
-            "donor_is_foreign_ngo": True, "ngo_temp_filing_no": "津公境临备〔2027〕0012号", "donation_form": "货币",
+            "donation_form": "货币",
             "currency": "人民币", "amount": 10000, "amount_cny": 10000, "restricted": "非限定性", "purpose": "学术活动",
             "conditions": "无", "naming_or_award": False, "benefit_return": False, "relationship": "无",
             "dd_risk": "低", "dd_summary": "已核查登记状态。", "disclosure": "官网"}
-    case_id = start(world, "donation", gift)
+    case_id = start(world, "donation", {**gift, **changes})
     act(world, "xh_sg", case_id)
     assert open_step(world, case_id) == "fa_review"
 
