@@ -57,6 +57,8 @@ def test_the_reported_event_goes_to_the_foreign_affairs_review_through_the_web_f
     case_id = web_case_id(case_id)
     act(world, "xh_sg", case_id)
     assert open_step(world, case_id) == "fa_review"
+    page = login("xh_fa").get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "系统判定涉外" in page and "参加人员含境外人员" in page
 
 
 @pytest.mark.parametrize("changes", [
