@@ -8,6 +8,8 @@ from __future__ import annotations
 from engine.cases.notify import announce_new_tasks
 from engine.cases.operations import basic_authority
 from engine.library import hooks as library
+from engine.library.foreign import check_ngo_confirmed
+from engine.library.notices import check_notice_period
 from engine.library.rules import prepare_sources, store_tables
 from engine.review.task_ops import signer_interceptor
 from engine.runtime.extensions import Extensions, install
@@ -20,7 +22,8 @@ def extensions() -> Extensions:
         after_compile=[store_tables],
         tasks_opened=[library.tasks_opened, announce_new_tasks],
         authorities=[basic_authority],
-        interceptors=[library.check_step_rules, signer_interceptor],
+        interceptors=[library.check_step_rules, check_notice_period, check_ngo_confirmed,
+                      signer_interceptor],
     )
 
 

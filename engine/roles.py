@@ -30,6 +30,7 @@ ROLES: dict[str, Role] = {
         Role("supervisor", "监事", RoleScope.SOCIETY),
         Role("foreign_affairs", "外事审核", RoleScope.ANY),
         Role("cast_reviewer", "市科协学会部", RoleScope.SUPERVISOR),
+        Role("cast_party", "市科协科技社团党委", RoleScope.SUPERVISOR),
         Role("admin", "管理员", RoleScope.ANY),
         Role("auditor", "审计员", RoleScope.ANY),
     )

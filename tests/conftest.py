@@ -126,7 +126,7 @@ class World:
 
 SOCIETY_USERS = (("staff", "staff"), ("sg", "secretary_general"), ("party", "party_secretary"),
                  ("president", "president"), ("finance", "finance"), ("fa", "foreign_affairs"))
-SUPERVISOR_USERS = (("cast", "cast_reviewer"), ("admin", "admin"), ("auditor", "auditor"))
+SUPERVISOR_USERS = (("cast", "cast_reviewer"), ("cast_party", "cast_party"), ("admin", "admin"), ("auditor", "auditor"))
 
 
 def add_test_user(session: Session, username: str, roles: list[tuple[str, int]]) -> User:

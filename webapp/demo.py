@@ -36,6 +36,7 @@ class DemoLogin:
 
 def demo_logins() -> list[DemoLogin]:
     logins = [DemoLogin("cast", "市科协学会部审核员", "cast_reviewer", "TAST"),
+              DemoLogin("cast_party", "市科协科技社团党委审核员", "cast_party", "TAST"),
               DemoLogin("admin", "系统管理员", "admin", "TAST"),
               DemoLogin("auditor", "市科协审计员", "auditor", "TAST")]
     for code, society in SOCIETIES:

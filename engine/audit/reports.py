@@ -43,7 +43,7 @@ ANNUAL_TABLES = (
     AnnualTable("events", "举办的论坛、讲座、报告会、研讨会", ("academic_event",), (
         Column("活动名称", ("event_name", "name")), Column("类型", ("event_type",)),
         Column("开始日期", ("start_date",)), Column("地点", ("venue",)), Column("预计人数", ("expected_count",)),
-        Column("涉外", ("foreign_involved",))),
+        Column("涉外", ("foreign_matter", "foreign_involved"))),
         date_fields=("start_date",)),
     AnnualTable("donations", "接受境内外捐赠", ("donation",), (
         Column("捐赠方", ("donor_name",)), Column("捐赠方类型", ("donor_type",)), Column("境内/境外", ("_origin",)),
@@ -220,7 +220,7 @@ def _name(item: Any) -> str:
 
 
 def _origin(data: dict[str, Any]) -> str:
-    foreign = any(w in str(data.get("donor_type", "")) for w in ("境外", "港澳台"))
+    foreign = bool(data.get("foreign_matter")) or any(w in str(data.get("donor_type", "")) for w in ("境外", "港澳台"))
     return "境外" if foreign else "境内"
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, InvalidData, PermissionDenied
 from engine.identity.models import Organisation, User
-from engine.library import filing, guards, meetings, multisign, rules, timers
+from engine.library import filing, guards, meetings, multisign, notices, rules, timers
 from engine.runtime.models import Case, HumanTask, ProcessDefinition
 from engine.runtime.specs import task_properties
 
@@ -20,6 +20,7 @@ def deploy_properties(task_specs: Iterable[Any], problems: list[Any]) -> dict[st
     """Checked at deploy and stored with the version: deadlines, meetings and decision tables used."""
     specs = list(task_specs)
     found: dict[str, Any] = {"steps": timers.step_policies(specs, problems)}
+    problems.extend(notices.notice_problems(specs))
     meeting_rules = meetings.meeting_properties(specs, problems)
     if meeting_rules:
         found["meetings"] = meeting_rules
@@ -61,13 +62,14 @@ def data_defaults(properties: dict[str, Any]) -> dict[str, Any]:
 
 def step_rules(task_specs: Iterable[Any]) -> dict[str, dict[str, Any]]:
     """Per-step rules checked on completion: ``distinctFrom`` (steps whose completers may not act again,
-    e.g. 三审 by three different people) and ``requiresFiled`` (a field holding the number of a case of
+    e.g. 三审 by three different people), ``requiresFiled`` (a field holding the number of a case of
     the same society that must be filed first (``filing.gates_missing``): nothing is published before its
-    event is filed)."""
+    event is filed) and ``publicNotice`` (a 公示 that only its period or an objection ends, see
+    engine.library.notices)."""
     found: dict[str, dict[str, Any]] = {}
     for spec in task_specs:
         props = task_properties(spec)
-        rule = {k: props[k] for k in ("distinctFrom", "requiresFiled") if props.get(k)}
+        rule = {k: props[k] for k in ("distinctFrom", "requiresFiled", "publicNotice") if props.get(k)}
         if rule:
             found[spec.bpmn_id] = rule
     return found

@@ -22,6 +22,7 @@ from engine import journal as audit
 from engine.db import utcnow
 from engine.errors import ExpressionError, SandboxViolation
 from engine.identity.models import Organisation, User
+from engine.library import foreign
 from engine.library.models import CaseDecision, DecisionTable
 from engine.library.payees import payee_key, serialise_filings
 from engine.runtime.models import Case, ProcessDefinition
@@ -171,10 +172,11 @@ def _safe_eval(expression: str, data: dict[str, Any]) -> Any:
 def computed_data(session: Session, definition: ProcessDefinition, org: Organisation, data: dict[str, Any],
                   case_id: int | None = None) -> dict[str, Any]:
     """Engine-computed inputs for the gateways: ``splitKey``/``splitAmount``/``splitWindowDays`` give
-    ``amount_total``, the amount plus what this payee got from the same process in the window. Payees are
-    compared by ``payees.payee_key`` and filings for one payee are serialised (``payees.serialise_filings``)."""
+    ``amount_total``, the amount plus what this payee got from the same process in the window (payees are
+    compared by ``payees.payee_key`` and filings for one payee are serialised, ``payees.serialise_filings``);
+    and 涉外 (``foreign_matter``, from every foreign field of the form, see engine.library.foreign)."""
     properties = definition.properties or {}
-    flags = any_flags(properties, data)
+    flags = {**any_flags(properties, data), **foreign.computed(data)}
     key, amount_field = properties.get("splitKey"), properties.get("splitAmount")
     if not key or not amount_field or amount_field not in data:
         return flags

@@ -35,7 +35,9 @@ def test_plan_runs_from_filing_to_filed(api: Api, plan_data: dict[str, Any]) -> 
     assert re.fullmatch(r"XH-\d{4}-JH-0001", case["number"])
     assert (case["status"], case["org"], case["title"], case["process"]) == ("running", "XH", "2027 年度计划",
                                                                               "annual_plan")
-    assert case["submitter"]["username"] == "xh_staff" and case["data"] == {**plan_data, "has_foreign_items": False}
+    assert case["submitter"]["username"] == "xh_staff" and case["data"] == {
+        **plan_data, "has_foreign_items": False, "foreign_matter": False, "foreign_reasons": [], "has_foreign_ngo": False,
+        "foreign_ngo_parties": []}
     assert steps(case) == [("draft", "completed"), ("sg_review", "open")]
 
     case = act(api, "xh_sg", case, "approve", data={"sg_compliance_checked": True})

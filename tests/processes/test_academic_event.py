@@ -32,7 +32,8 @@ def event(**changes: Any) -> dict[str, Any]:
                                                  "background_check": "已核查无异常"}],
             "audience": "会员", "expected_count": 80, "public_event": False, "foreign_involved": False,
             "countries_count": 1, "officials_invited": False, "charges": False, "budget": 5000,
-            "publicity": "不宣传", "live": False, "onsite_lead": "李秘书", "risk_level": "低", "organizer_pledge": True}
+            "publicity": "不宣传", "live": False, "onsite_lead": "李秘书", "risk_level": "低", "organizer_pledge": True,
+            "forced_contribution": False, "nominal_participation": False}
     return {**data, **changes}
 
 

@@ -120,7 +120,8 @@ def test_a_rejected_objection_keeps_the_list_and_the_notice_runs_again(world: Wo
 
 def test_talent_recommendation_is_confirmed_by_the_president_and_submitted(world: World) -> None:
     case_id = to_notice(world, scheme(selection_type="人才举荐", source_notice="中国科协通知"))
-    act(world, "xh_sg", case_id, data={"objection_received": False})
+    due, _ = notice_due(world, case_id)
+    worker.run_due(world.sessions, now=due)
     act(world, "xh_president", case_id)
     act(world, "xh_staff", case_id, "submit", data={"submitted_to": "中国科协", "submitted_date": "2027-07-01"})
     assert status(world, case_id) == "completed"

@@ -42,7 +42,7 @@ def fee(**changes: Any) -> dict[str, Any]:
 
 
 def branch(**changes: Any) -> dict[str, Any]:
-    data = {"branch_name": "天津市机械工程学会增材制造专业委员会", "branch_type": "专业委员会",
+    data = {"branch_name": "天津市机械工程学会增材制造专业委员会", "parent_unit": "学会", "branch_type": "专业委员会",
             "business_scope": "增材制造学术交流", "necessity": "会员需求旺盛。",
             "host_units": [{"name": "某大学", "credit_code": "12120000401359321Q", "group_member": True}],
             "leaders": [{"post": "主任委员", "name": "赵教授", "affiliation": "某大学教授", "political_status": "中共党员"}],
@@ -134,7 +134,7 @@ def test_branch_council_vote_needs_quorum_and_minutes(world: World) -> None:
     case_id = start(world, "branch", branch(needs_upper_party_review=True, preparatory=True))
     act(world, "xh_sg", case_id, data={"no_overlap": True, "host_checked": True})
     act(world, "xh_party", case_id, data=PARTY)
-    act(world, "cast", case_id, data={"upper_conclusion": "拟任负责人政治审核合格。"})
+    act(world, "cast_party", case_id, data={"upper_conclusion": "拟任负责人政治审核合格。"})
     no_minutes = {k: v for k, v in COUNCIL.items() if k != "minutes_ref"}
     with pytest.raises(InvalidData) as refused:
         act(world, "xh_sg", case_id, data=no_minutes)

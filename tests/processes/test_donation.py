@@ -94,7 +94,8 @@ def test_foreign_gift_needs_foreign_affairs_party_review_and_the_cast_approval(w
     data = gift(10000, donor_type="境外组织", donor_is_foreign_ngo=True, ngo_registration_no="京外登字第 0001 号")
     case_id = start(world, "donation", data)
     act(world, "xh_sg", case_id)
-    act(world, "xh_fa", case_id, data={"fund_source_proof_checked": True, "fa_opinion": "来源清楚，无政治风险。"})
+    act(world, "xh_fa", case_id, data={"fund_source_proof_checked": True, "ngo_status_confirmed": True,
+                                        "fa_opinion": "来源清楚，无政治风险。"})
     act(world, "xh_party", case_id, data=PARTY)
     act(world, "xh_president", case_id)
     assert open_step(world, case_id) == "cast_approval"

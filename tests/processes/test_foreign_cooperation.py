@@ -27,7 +27,7 @@ def matter(**changes: Any) -> dict[str, Any]:
             "start_date": in_days(150), "days": 3, "venue": "天津", "outside_tianjin": False, "total_count": 200,
             "foreign_count": 60, "countries_count": 5, "taiwan_hk_macao": False, "ministerial": False,
             "theme": "先进制造学术交流。", "budget": 30000, "ngo_involved": False, "exhibition": False,
-            "field_visit": False}
+            "field_visit": False, "forced_contribution": False, "nominal_participation": False}
     return {**data, **changes}
 
 
@@ -82,7 +82,9 @@ def test_meeting_level_records_the_presidents_office_vote(world: World) -> None:
 
 
 @pytest.mark.parametrize(("changes", "days"), [
-    ({}, 90), ({"foreign_count": 301}, 180), ({"ministerial": True}, 180), ({"ngo_involved": True}, 240)])
+    ({}, 90), ({"foreign_count": 301}, 180), ({"ministerial": True}, 180),
+    ({"ngo_involved": True, "partners": [{"name": "某基金会", "country": "美国", "nature": "境外非政府组织",
+                                          "registration_no": "津公境临备〔2027〕0012号"}]}, 240)])
 def test_lead_times_of_international_meetings(world: World, changes: dict[str, Any], days: int) -> None:
     with pytest.raises(InvalidData) as refused:
         start(world, "foreign_cooperation", matter(start_date=in_days(days - 1), **changes))

@@ -81,7 +81,7 @@ def test_a_failing_timer_is_recorded_and_the_other_timers_still_fire(world: Worl
     timer = timeout_timer(world, bad)
     assert (timer.status, timer.attempts) == ("failed", 1)
     assert timer.next_attempt_at == now + worker.RETRY_BASE
-    assert timer.last_error and "int" in timer.last_error
+    assert timer.last_error and "流程运行出错" in timer.last_error
     with world.sessions() as session:
         case = session.get(Case, bad)
         assert case is not None and case.status == "running"
