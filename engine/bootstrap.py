@@ -9,6 +9,7 @@ from engine.cases.notify import announce_new_tasks
 from engine.cases.operations import basic_authority
 from engine.library import hooks as library
 from engine.library.rules import prepare_sources, store_tables
+from engine.review.separation import separation_authority
 from engine.review.task_ops import signer_interceptor
 from engine.runtime.extensions import Extensions, install
 
@@ -19,7 +20,7 @@ def extensions() -> Extensions:
         before_compile=[prepare_sources],
         after_compile=[store_tables],
         tasks_opened=[library.tasks_opened, announce_new_tasks],
-        authorities=[basic_authority],
+        authorities=[basic_authority, separation_authority],
         interceptors=[library.check_step_rules, signer_interceptor],
     )
 

@@ -163,8 +163,10 @@ def delete_phrase(phrase_id: int) -> Response:
 
 
 def _proxy_json(rule: Any) -> dict[str, Any]:
+    from engine.review import proxies as proxies
     return {"id": rule.id, "proxy": render.user_ref(rule.proxy), "starts_on": rule.starts_on.isoformat(),
-            "ends_on": rule.ends_on.isoformat(), "cancelled": rule.cancelled_at is not None}
+            "ends_on": rule.ends_on.isoformat(), "cancelled": rule.cancelled_at is not None,
+            "limits": proxies.proxy_limits(rule.principal, rule.proxy)}
 
 
 @bp.get("/proxies")

@@ -19,7 +19,7 @@ from ..templating import audit_label, status_label
 Schema = dict[str, Any]
 CASE_ACTIONS = ("case.started", "task.completed", "case.completed", "case.recalled", "case.withdrawn", "case.copied",
                 "case.copy_read", "case.urged", "task.transferred", "task.delegated", "task.delegate_resolved",
-                "task.signer_added", "task.signer_removed", "task.signed", "task.draft_saved", "attachment.added",
+                "task.signer_added", "task.signer_removed", "task.signed", "task.signer_opinion", "task.draft_saved", "attachment.added",
                 "task.batch_completed")
 
 

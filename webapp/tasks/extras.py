@@ -16,7 +16,8 @@ from .current import me
 def task_extras(row: HumanTask, may_act: bool) -> dict[str, Any]:
     session, user = db_session(), me()
     if row.status != "open":
-        return {"return_options": [], "reply_to": None, "signers": [], "transfer_to": [], "people": [], "phrases": []}
+        return {"return_options": [], "reply_to": None, "signers": [], "transfer_to": [], "people": [],
+                "sign_to": [], "phrases": []}
     delegation = task_ops.open_delegation(session, row)
     replying = delegation is not None and delegation.delegate_id == user.id
     acting = may_act and not replying and row.kind == "review"
@@ -27,5 +28,6 @@ def task_extras(row: HumanTask, may_act: bool) -> dict[str, Any]:
         "signers": task_ops.pending_signers(session, row),
         "transfer_to": [u for u in people if holds(u, row.role, row.scope_org_id)] if acting else [],
         "people": people if acting else [],
+        "sign_to": [u for u in people if task_ops.signer_candidate(session, row, u) is None] if acting else [],
         "phrases": phrases.phrases_for(session, user) if may_act else [],
     }
