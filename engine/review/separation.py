@@ -23,6 +23,7 @@ from engine.vocabulary import Decision, SignerStatus, TaskKind, TaskStatus
 
 PROPERTY = "sameDeciderAllowed"
 RULE = "职责分离：同一事项的各审核环节须由不同的人办理"
+THREE_REVIEWS = "同一稿件的各审核环节不得由同一人担任（三审须三人）"
 
 
 def decided_steps(session: Session, case_id: int, user: User) -> dict[str, str]:
@@ -68,7 +69,9 @@ def conflicting_step(session: Session, row: HumanTask, user: User) -> str | None
 
 
 def refusal(row: HumanTask, earlier: str, who: str = "您") -> PermissionDenied:
-    return PermissionDenied(f"{RULE}：{who}已办理本事项的“{earlier}”，不能再办理“{row.name}”",
+    props = step_properties(*specs_for(row.case.definition), row.bpmn_id)
+    rule = THREE_REVIEWS if props.get("distinctFrom") else RULE
+    return PermissionDenied(f"{rule}：{who}已办理本事项的“{earlier}”，不能再办理“{row.name}”",
                             {"user": f"{who}已办理“{earlier}”（一人只办理一个审核环节）"})
 
 

@@ -215,7 +215,7 @@ def signer_interceptor(session: Session, row: HumanTask, user: User, decision: s
         raise PermissionDenied("委派的任务由委派人作出决定，您只能回复意见")
     signers = pending_signers(session, row)
     active = next((s for s in signers if s.status == "active"), None)
-    if active is not None and active.signer_id == user.id and not holds(user, row.role, row.scope_org_id):
+    if active is not None and opinion_only(session, row, user):
         return _opinion(session, row, user, active, decision, comment)
     if active is not None and active.position == BEFORE and decision == cases.APPROVE:
         return _sign(session, row, user, active, comment, data, active.added_by)
@@ -246,13 +246,24 @@ def _sign(session: Session, row: HumanTask, user: User, signer: TaskSigner | Non
 
 
 
+def opinion_only(session: Session, row: HumanTask, user: User) -> bool:
+    """``user`` is the added signer acting on ``row`` now without holding its role: they give an opinion only."""
+    active = active_signer(session, row)
+    return active is not None and active.signer_id == user.id and not holds(user, row.role, row.scope_org_id)
+
+
+def decisions_for(session: Session, row: HumanTask, user: User, decisions: list[Any]) -> list[Any]:
+    """The decisions ``user`` may take on ``row`` now: an added signer's opinion is 同意 or 不同意 only."""
+    if opinion_only(session, row, user):
+        return [d for d in decisions if d in (Decision.APPROVE, Decision.REJECT)]
+    return decisions
+
+
 def _opinion(session: Session, row: HumanTask, user: User, signer: TaskSigner, decision: str, comment: str) -> bool:
     """An added signer who does not hold the step's role gives an opinion (同意 or 不同意 with a comment): it goes
     on record and the task goes back to whoever added them, who still decides the step."""
     if decision not in (Decision.APPROVE, Decision.REJECT):
         raise InvalidData("加签意见无效", {"decision": "加签人只能提出“同意”或“不同意”的意见，由本步骤的办理人决定"})
-    if not comment:
-        raise InvalidData("请填写加签意见", {"comment": "加签人须写明意见"})
     signer.status, signer.acted_at = "done", utcnow()
     row.assignee_id = signer.added_by
     holder = session.get(User, signer.added_by)

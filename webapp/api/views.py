@@ -98,7 +98,7 @@ def task_json(task: HumanTask, user: User) -> dict[str, Any]:
     """TaskDetail: the task, its form, what ``user`` may decide now, where a 退回 may go, who holds it."""
     replying = task_ops.open_delegation(db_session(), task) is not None
     acting = task.status == "open" and may_act(db_session(), user, task) and not replying
-    decisions = cases.allowed_decisions(task) if acting else []
+    decisions = task_ops.decisions_for(db_session(), task, user, cases.allowed_decisions(task)) if acting else []
     targets = review_ops.return_options(db_session(), user, task.id) if "return" in decisions else []
     holder = db_session().get(User, task.assignee_id) if task.assignee_id else None
     draft = attachments.draft_of(db_session(), user, task)

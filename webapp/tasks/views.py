@@ -11,6 +11,7 @@ from engine.cases import attachments as attachments
 from engine.cases import operations as cases
 from engine.cases import inbox as inbox
 from engine.cases import queries as queries
+from engine.review import task_ops as task_ops
 from engine.identity import access as access
 from engine.errors import Conflict, InvalidData
 from engine.runtime.models import HumanTask
@@ -127,7 +128,8 @@ def render_task(row: HumanTask, values: dict[str, Any] | None = None, errors: di
         values = dict(case.data) if row.kind == "draft" else {}
     return render_template(
         "tasks/task.html", task=row, page=case_page(db_session(), case), may_act=may_act,
-        decisions=cases.allowed_decisions(row) if may_act else [], form_schema=step_schema(case, row),
+        decisions=task_ops.decisions_for(db_session(), row, me(), cases.allowed_decisions(row)) if may_act else [],
+        form_schema=step_schema(case, row),
         values=values, errors=errors or {}, comment=comment, conflict=conflict, note=readonly_note(row, may_act),
         extra_titles=ACTION_TITLES, **task_extras(row, may_act))
 
