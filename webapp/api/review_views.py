@@ -24,7 +24,9 @@ SIGNER_KEYS = {"user": Key((str,)), "position": Key((str,)), "note": Key((str, t
 
 
 def _case_json(case: Any) -> dict[str, Any]:
-    return render.case_detail(case, queries.case_tasks(db_session(), case))
+    from engine.cases import confidential as confidential
+    data = confidential.redact(case.data, confidential.hidden_fields(db_session(), api_user(), case))
+    return render.case_detail(case, queries.case_tasks(db_session(), case), data)
 
 
 @bp.get("/inbox/counts")

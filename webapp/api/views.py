@@ -11,6 +11,7 @@ from engine.cases import operations as cases
 from engine.cases import inbox as inbox
 from engine.cases import queries as queries
 from engine.review import case_ops as review_ops
+from engine.cases import confidential as confidential
 from engine.review import task_ops as task_ops
 from engine.identity.access import may_act
 from engine.runtime.models import Case, HumanTask
@@ -70,7 +71,9 @@ def get_case(case_id: int) -> Response:
 def case_history(case_id: int) -> Response:
     session = db_session()
     case = queries.get_case(session, api_user(), object_id(case_id, "事项"))
-    return jsonify([render.audit_event(e) for e in queries.case_history(session, case)])
+    hidden = confidential.hidden_fields(session, api_user(), case)
+    return jsonify([render.audit_event(e, confidential.redact_detail(e.detail, hidden))
+                    for e in queries.case_history(session, case)])
 
 
 @bp.get("/tasks")
@@ -118,7 +121,9 @@ def complete_task(task_id: int) -> Response:
 
 
 def _case_json(case: Case) -> dict[str, Any]:
-    return render.case_detail(case, queries.case_tasks(db_session(), case))
+    session = db_session()
+    data = confidential.redact(case.data, confidential.hidden_fields(session, api_user(), case))
+    return render.case_detail(case, queries.case_tasks(session, case), data)
 
 
 def _task_form(task: HumanTask) -> dict[str, Any] | None:

@@ -7,9 +7,11 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from engine.cases import confidential as confidential
 from engine.cases import queries as queries
 from engine.cases.api_views import start_form
 from engine.journal import AuditEvent
+from engine.identity.models import User
 from engine.runtime.models import Case, HumanTask
 
 from .. import formrender
@@ -47,18 +49,26 @@ class CasePage:
     data_schema: Schema | None
     opinions: list[HumanTask]
     open_tasks: list[HumanTask] = field(default_factory=list)
+    hidden: frozenset[str] = frozenset()
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The case data as the reader may see it (confidential fields masked)."""
+        shown: dict[str, Any] = confidential.redact(self.case.data, self.hidden)
+        return shown
 
     def submitted_html(self, task: HumanTask) -> Markup | None:
         schema = step_schema(self.case, task)
         if not task.submitted or task.kind == "draft":
             return None
-        return formrender.render_readonly(schema, task.submitted)
+        return formrender.render_readonly(schema, confidential.redact(task.submitted, self.hidden))
 
 
-def case_page(session: Session, case: Case) -> CasePage:
+def case_page(session: Session, case: Case, reader: User) -> CasePage:
     tasks = queries.case_tasks(session, case)
     return CasePage(case=case, tasks=tasks, data_schema=draft_schema(tasks, case), opinions=completed_steps(tasks),
-                    open_tasks=[t for t in tasks if t.status == "open"])
+                    open_tasks=[t for t in tasks if t.status == "open"],
+                    hidden=confidential.hidden_fields(session, reader, case))
 
 
 @dataclass(frozen=True)
@@ -80,13 +90,14 @@ class HistoryEntry:
     filled: list[tuple[str, Markup]]
 
 
-def history_entries(case: Case, events: list[AuditEvent]) -> list[HistoryEntry]:
-    """The case's own events (filing, decisions, completion) for its timeline, oldest first."""
+def history_entries(case: Case, events: list[AuditEvent], hidden: frozenset[str] = frozenset()) -> list[HistoryEntry]:
+    """The case's own events (filing, decisions, completion) for its timeline, oldest first; ``hidden``
+    confidential fields show masked."""
     entries = []
     for event in events:
         if event.action not in CASE_ACTIONS:
             continue
-        detail = event.detail or {}
+        detail = confidential.redact_detail(event.detail or {}, hidden)
         kind = str(detail.get("decision") or event.action.split(".")[-1])
         step = status_label(case) if event.action == "case.completed" else step_text(event, str(detail.get("step_name") or ""))
         changed = detail.get("changed") if isinstance(detail.get("changed"), dict) else {}

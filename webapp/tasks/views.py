@@ -127,7 +127,7 @@ def render_task(row: HumanTask, values: dict[str, Any] | None = None, errors: di
     if values is None:
         values = dict(case.data) if row.kind == "draft" else {}
     return render_template(
-        "tasks/task.html", task=row, page=case_page(db_session(), case), may_act=may_act,
+        "tasks/task.html", task=row, page=case_page(db_session(), case, me()), may_act=may_act,
         decisions=task_ops.decisions_for(db_session(), row, me(), cases.allowed_decisions(row)) if may_act else [],
         form_schema=step_schema(case, row),
         values=values, errors=errors or {}, comment=comment, conflict=conflict, note=readonly_note(row, may_act),
