@@ -9,6 +9,8 @@ clerk) and 登记/报告 steps are not review levels.
 """
 from __future__ import annotations
 
+from typing import Any, Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +18,7 @@ from engine.errors import PermissionDenied
 from engine.identity.access import holds
 from engine.identity.models import User
 from engine.review.models import TaskSigner
+from engine.runtime.bpmn_checks import Problem
 from engine.runtime.deploy import specs_for
 from engine.runtime.models import Case, HumanTask
 from engine.runtime.projection import step_properties
@@ -83,3 +86,18 @@ def separation_authority(session: Session, row: HumanTask, user: User, decision:
     earlier = conflicting_step(session, row, user)
     if earlier is not None:
         raise refusal(row, earlier)
+
+
+def deploy_check(task_specs: Iterable[Any], problems: list[Any]) -> dict[str, Any]:
+    """Deploy time: ``sameDeciderAllowed`` is ``true`` or names steps of the same process."""
+    specs = [t for t in task_specs if getattr(t, "manual", False)]
+    known = {t.bpmn_id for t in specs}
+    for spec in specs:
+        value = str((getattr(spec, "extensions", None) or {}).get("properties", {}).get(PROPERTY, "")).strip()
+        if not value or value.lower() == "true":
+            continue
+        unknown = [s.strip() for s in value.split(",") if s.strip() and s.strip() not in known]
+        if unknown:
+            problems.append(Problem(f"{PROPERTY} 应为 true 或本流程的步骤 id，没有这些步骤：{'、'.join(unknown)}",
+                                    spec.bpmn_id))
+    return {}

@@ -86,3 +86,23 @@ def test_the_same_person_decides_the_same_step_again_after_a_return(api: Api, wo
     case = act(api, "xh_staff", case, "submit", data=plan_data)
     case = act(api, "xh_sg", case, "approve")
     assert open_step(case) == "finance_check"
+
+
+def test_deploy_refuses_a_same_decider_pair_naming_no_step() -> None:
+    import forms as form_lib
+    from engine.errors import DeployRejected
+    from engine.runtime.specs import SourceFile, compile_bundle
+
+    from ..conftest import PROJECT_ROOT
+    source = (PROJECT_ROOT / "workflows" / "academic_event.bpmn").read_text(encoding="utf-8")
+    broken = source.replace('name="sameDeciderAllowed" value="sg_review,publicity_review"',
+                            'name="sameDeciderAllowed" value="sg_review,no_such_step"')
+    assert broken != source
+    try:
+        compile_bundle([SourceFile("academic_event.bpmn", broken.encode("utf-8"))],
+                       [SourceFile(p.name, p.read_bytes()) for p in (PROJECT_ROOT / "workflows").glob("*.dmn")],
+                       form_lib.load_forms())
+    except DeployRejected as refused:
+        assert any("no_such_step" in p and "sg_confirm" in p for p in refused.problems)
+    else:
+        raise AssertionError("deploy accepted an unknown step id")
