@@ -127,7 +127,8 @@ LABELS: dict[StrEnum, str] = {
     AuditAction.TASK_BATCH_COMPLETED: "批量审批", AuditAction.TASK_COMPLETED: "处理",
     AuditAction.TASK_DELEGATE_RESOLVED: "委派回复", AuditAction.TASK_DELEGATED: "委派",
     AuditAction.TASK_DRAFT_SAVED: "暂存", AuditAction.TASK_ESCALATED: "超期督办", AuditAction.TASK_REMINDED: "到期提醒",
-    AuditAction.TASK_SIGNED: "签署同意", AuditAction.TASK_SIGNER_ADDED: "加签", AuditAction.TASK_SIGNER_OPINION: "加签意见", AuditAction.TASK_SIGNER_REMOVED: "减签",
+    AuditAction.TASK_SIGNED: "签署同意", AuditAction.TASK_SIGNER_ADDED: "加签", AuditAction.TASK_SIGNER_OPINION: "加签意见",
+    AuditAction.TASK_SIGNER_REMOVED: "减签",
     AuditAction.TASK_TRANSFERRED: "转办", AuditAction.TOKEN_CREATED: "创建令牌", AuditAction.USER_ACTIVATED: "启用用户",
     AuditAction.USER_CREATED: "新建用户", AuditAction.USER_DEACTIVATED: "停用用户", AuditAction.USERS_IMPORTED: "批量导入用户",
 }

@@ -267,8 +267,9 @@ def _opinion(session: Session, row: HumanTask, user: User, signer: TaskSigner, d
     signer.status, signer.acted_at = "done", utcnow()
     row.assignee_id = signer.added_by
     holder = session.get(User, signer.added_by)
-    audit.record(session, AuditAction.TASK_SIGNER_OPINION, actor=user, org_id=row.org_id, case_id=row.case_id, task_id=row.id,
-                 step=row.bpmn_id, step_name=row.name, role=row.role, decision=decision, comment=comment,
+    audit.record(session, AuditAction.TASK_SIGNER_OPINION, actor=user, org_id=row.org_id, case_id=row.case_id,
+                 task_id=row.id, step=row.bpmn_id, step_name=row.name, role=row.role, decision=decision,
+                 comment=comment,
                  to_id=signer.added_by, to_name=holder.name if holder else None)
     notify(session, signer.added_by, "signer", f"{user.name}已提出加签意见（{Decision(decision).label}），"
            f"请您决定“{row.name}”：{row.case.title}", case=row.case)

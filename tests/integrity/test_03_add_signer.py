@@ -28,7 +28,8 @@ def test_admins_auditors_supervisors_and_outsiders_cannot_be_added(api: Api, wor
     task_id = open_task_id(case)
     before = case_state(world, case["id"])
     for who in ("auditor", "admin", "cast", "xh_supervisor", "xh_auditor", "yh_sg"):
-        refused = api.post("xh_sg", "/tasks/{task_id}/signers", task_id=task_id, json={"user": who, "position": "before"})
+        refused = api.post("xh_sg", "/tasks/{task_id}/signers", task_id=task_id,
+                           json={"user": who, "position": "before"})
         assert refused.status_code == 422, who
     assert case_state(world, case["id"]) == before
 

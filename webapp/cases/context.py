@@ -21,8 +21,8 @@ from ..templating import audit_label, status_label
 Schema = dict[str, Any]
 CASE_ACTIONS = ("case.started", "task.completed", "case.completed", "case.recalled", "case.withdrawn", "case.copied",
                 "case.copy_read", "case.urged", "task.transferred", "task.delegated", "task.delegate_resolved",
-                "task.signer_added", "task.signer_removed", "task.signed", "task.signer_opinion", "task.draft_saved", "attachment.added",
-                "task.batch_completed")
+                "task.signer_added", "task.signer_removed", "task.signed", "task.signer_opinion", "task.draft_saved",
+                "attachment.added", "task.batch_completed")
 
 
 def step_schema(case: Case, task: HumanTask) -> Schema | None:

@@ -87,7 +87,8 @@ def print_case(case_id: int) -> Any:
     from ..cases.context import case_page
     session = db_session()
     found = queries.get_case(session, me(), case_id)
-    return render_template("tasks/print.html", page=case_page(session, found, me()), printed_at=utcnow(), printed_by=me())
+    return render_template("tasks/print.html", page=case_page(session, found, me()), printed_at=utcnow(),
+                           printed_by=me())
 
 
 def _task_run(task_id: int, operation: Callable[[], Any], done: str, back_to_task: bool = True) -> Any:
