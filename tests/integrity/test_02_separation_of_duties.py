@@ -30,6 +30,7 @@ def test_the_secretary_general_cannot_approve_as_the_presidents_proxy_through_th
     task_id = open_task_id(case)
     assert api.post("xh_president", "/proxies", json={"proxy": "xh_sg", **proxy_dates()}).status_code == 201
     before = case_state(world, case["id"])
+    assert api.get("xh_sg", "/tasks/{task_id}", task_id=task_id).get_json()["decisions"] == []
     refused = api.post("xh_sg", "/tasks/{task_id}/complete", task_id=task_id, json={"decision": "approve"})
     assert refused.status_code == 403
     assert "职责分离" in refused.get_json()["error"]["message"] and "秘书长审核" in refused.get_json()["error"]["message"]
@@ -48,6 +49,8 @@ def test_the_secretary_general_cannot_approve_as_the_presidents_proxy_in_the_web
     task_id = open_task_id(case)
     assert api.post("xh_president", "/proxies", json={"proxy": "xh_sg", **proxy_dates()}).status_code == 201
     before = case_state(world, case["id"])
+    html = page(login("xh_sg").get(f"/tasks/{task_id}"))
+    assert "职责分离" in html and "秘书长审核" in html and 'value="approve"' not in html
     response = decide(login("xh_sg"), task_id, "approve")
     assert response.status_code == 403 and "职责分离" in page(response)
     batch = login("xh_sg").post("/tasks/batch", data={"task_ids": [str(task_id)], "comment": "同意"},

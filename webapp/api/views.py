@@ -12,6 +12,7 @@ from engine.cases import inbox as inbox
 from engine.cases import queries as queries
 from engine.review import case_ops as review_ops
 from engine.cases import confidential as confidential
+from engine.review import separation as separation
 from engine.review import task_ops as task_ops
 from engine.identity.access import may_act
 from engine.runtime.models import Case, HumanTask
@@ -101,6 +102,7 @@ def task_json(task: HumanTask, user: User) -> dict[str, Any]:
     """TaskDetail: the task, its form, what ``user`` may decide now, where a 退回 may go, who holds it."""
     replying = task_ops.open_delegation(db_session(), task) is not None
     acting = task.status == "open" and may_act(db_session(), user, task) and not replying
+    acting = acting and separation.conflicting_step(db_session(), task, user) is None
     decisions = task_ops.decisions_for(db_session(), task, user, cases.allowed_decisions(task)) if acting else []
     targets = review_ops.return_options(db_session(), user, task.id) if "return" in decisions else []
     holder = db_session().get(User, task.assignee_id) if task.assignee_id else None

@@ -11,6 +11,7 @@ from engine.cases import attachments as attachments
 from engine.cases import operations as cases
 from engine.cases import inbox as inbox
 from engine.cases import queries as queries
+from engine.review import separation as separation
 from engine.review import task_ops as task_ops
 from engine.identity import access as access
 from engine.errors import Conflict, InvalidData
@@ -126,11 +127,13 @@ def render_task(row: HumanTask, values: dict[str, Any] | None = None, errors: di
         values, comment = dict(draft.data), comment or draft.comment or ""
     if values is None:
         values = dict(case.data) if row.kind == "draft" else {}
+    blocked = separation.conflicting_step(db_session(), row, me()) if may_act else None
+    decisions = [] if blocked or not may_act else task_ops.decisions_for(db_session(), row, me(),
+                                                                         cases.allowed_decisions(row))
     return render_template(
         "tasks/task.html", task=row, page=case_page(db_session(), case, me()), may_act=may_act,
-        decisions=task_ops.decisions_for(db_session(), row, me(), cases.allowed_decisions(row)) if may_act else [],
-        form_schema=step_schema(case, row),
-        values=values, errors=errors or {}, comment=comment, conflict=conflict, note=readonly_note(row, may_act),
+        decisions=decisions, form_schema=step_schema(case, row), values=values, errors=errors or {}, comment=comment,
+        conflict=conflict, note=blocked_note(blocked) if blocked else readonly_note(row, may_act),
         extra_titles=ACTION_TITLES, **task_extras(row, may_act))
 
 
@@ -144,6 +147,11 @@ def save_draft(row: HumanTask, data: dict[str, Any], comment: str) -> Any:
     commit()
     flash("已暂存，下次打开此任务时会自动填入", "success")
     return redirect(url_for("tasks.task", task_id=row.id))
+
+
+def blocked_note(step: str) -> str:
+    """Why a holder of the step may not decide it: they decided another review level of the case."""
+    return f"{separation.RULE}：您已办理本事项的“{step}”，不能再办理此步骤；可转办给本步骤的其他办理人。"
 
 
 def readonly_note(row: HumanTask, may_act: bool) -> str | None:
