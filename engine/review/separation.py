@@ -30,8 +30,8 @@ THREE_REVIEWS = "同一稿件的各审核环节不得由同一人担任（三审
 
 
 def decided_steps(session: Session, case_id: int, user: User) -> dict[str, str]:
-    """The review steps of the case ``user`` decided (bpmn id → step name): completed by them, or signed by them
-    as an added signer holding the step's role."""
+    """The review steps of the case ``user`` decided (bpmn id → step name): completed by them, signed by them as
+    an added signer holding the step's role, or approved by them before the after-signer they added."""
     found = {r.bpmn_id: r.name for r in session.execute(select(HumanTask.bpmn_id, HumanTask.name).where(
         HumanTask.case_id == case_id, HumanTask.kind == TaskKind.REVIEW, HumanTask.status == TaskStatus.COMPLETED,
         HumanTask.completed_by == user.id))}
@@ -42,6 +42,13 @@ def decided_steps(session: Session, case_id: int, user: User) -> dict[str, str]:
     for r in signed:
         if holds(user, r.role, r.scope_org_id):
             found.setdefault(r.bpmn_id, r.name)
+    approved = session.execute(select(HumanTask.bpmn_id, HumanTask.name)
+                               .join(TaskSigner, TaskSigner.task_id == HumanTask.id)
+                               .where(HumanTask.case_id == case_id, HumanTask.kind == TaskKind.REVIEW,
+                                      TaskSigner.added_by == user.id, TaskSigner.position == "after",
+                                      TaskSigner.status.in_((SignerStatus.ACTIVE, SignerStatus.DONE))))
+    for r in approved:
+        found.setdefault(r.bpmn_id, r.name)
     return found
 
 

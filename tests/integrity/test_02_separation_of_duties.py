@@ -109,3 +109,17 @@ def test_deploy_refuses_a_same_decider_pair_naming_no_step() -> None:
         assert any("no_such_step" in p and "sg_confirm" in p for p in refused.problems)
     else:
         raise AssertionError("deploy accepted an unknown step id")
+
+
+def test_an_approval_handed_to_an_after_signer_counts_as_deciding_the_level(api: Api, world: World,
+                                                                           plan_data: dict[str, Any]) -> None:
+    second = add_person(world, "xh_sg2", ("secretary_general", "XH"))
+    case = file_plan(api, plan_data)
+    task_id = open_task_id(case)
+    api.post("xh_sg", "/tasks/{task_id}/signers", task_id=task_id, json={"user": second, "position": "after"})
+    api.post("xh_sg", "/tasks/{task_id}/complete", task_id=task_id, json={"decision": "approve"})
+    case = act(api, second, case, "approve")  # the step completes in the after-signer's name
+    case = approve_until(api, case, "president_review")
+    assert api.post("xh_president", "/proxies", json={"proxy": "xh_sg", **proxy_dates()}).status_code == 201
+    refused = api.post("xh_sg", "/tasks/{task_id}/complete", task_id=open_task_id(case), json={"decision": "approve"})
+    assert refused.status_code == 403 and "职责分离" in refused.get_json()["error"]["message"]
