@@ -16,6 +16,7 @@ from engine.cases.notify import notify
 from engine.roles import role_label
 
 MAX_DAYS = 366
+POLITICAL_ROLE = "party_secretary"
 
 
 def set_proxy(session: Session, user: User, proxy_username: str, starts_on: date | None,
@@ -70,9 +71,6 @@ def my_rules(session: Session, user: User) -> list[ProxyRule]:
     return list(session.scalars(select(ProxyRule).where(
         ProxyRule.principal_id == user.id, ProxyRule.cancelled_at.is_(None),
         ProxyRule.ends_on >= beijing_today()).order_by(ProxyRule.starts_on)))
-
-
-POLITICAL_ROLE = "party_secretary"
 
 
 def proxy_limits(principal: User, proxy: User) -> list[str]:
