@@ -11,17 +11,18 @@ from engine.library import hooks as library
 from engine.library.foreign import check_ngo_confirmed
 from engine.library.notices import check_notice_period
 from engine.library.rules import prepare_sources, store_tables
+from engine.review import separation
 from engine.review.task_ops import signer_interceptor
 from engine.runtime.extensions import Extensions, install
 
 
 def extensions() -> Extensions:
     return Extensions(
-        step_properties=[library.deploy_properties],
+        step_properties=[library.deploy_properties, separation.deploy_check],
         before_compile=[prepare_sources],
         after_compile=[store_tables],
         tasks_opened=[library.tasks_opened, announce_new_tasks],
-        authorities=[basic_authority],
+        authorities=[basic_authority, separation.separation_authority],
         interceptors=[library.check_step_rules, check_notice_period, check_ngo_confirmed,
                       signer_interceptor],
     )

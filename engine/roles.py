@@ -68,3 +68,10 @@ def task_scope_org_id(org: ScopedOrganisation, role: str) -> int:
     if is_supervisor_role(role) and org.parent_id is not None:
         return org.parent_id
     return org.id
+
+
+OVERSIGHT_ROLES = frozenset({"admin", "auditor"})
+"""Roles that never decide, sign or stand in for a step: they administer and audit."""
+
+REVIEWER_ROLES = frozenset({"secretary_general", "party_secretary", "president", "finance", "foreign_affairs"})
+"""Roles held in a society whose holders review its cases: the people a step may be 加签 to."""

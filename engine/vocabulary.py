@@ -110,6 +110,7 @@ class AuditAction(Labelled):
     TASK_REMINDED = "task.reminded"
     TASK_SIGNED = "task.signed"
     TASK_SIGNER_ADDED = "task.signer_added"
+    TASK_SIGNER_OPINION = "task.signer_opinion"
     TASK_SIGNER_REMOVED = "task.signer_removed"
     TASK_TRANSFERRED = "task.transferred"
     TIMER_PARKED = "timer.parked"
@@ -162,7 +163,7 @@ LABELS: dict[type[Labelled], dict[Labelled, str]] = {
         AuditAction.TASK_BATCH_COMPLETED: "批量审批", AuditAction.TASK_COMPLETED: "处理",
         AuditAction.TASK_DELEGATE_RESOLVED: "委派回复", AuditAction.TASK_DELEGATED: "委派",
         AuditAction.TASK_DRAFT_SAVED: "暂存", AuditAction.TASK_ESCALATED: "超期督办", AuditAction.TASK_REMINDED: "到期提醒",
-        AuditAction.TASK_SIGNED: "签署同意", AuditAction.TASK_SIGNER_ADDED: "加签", AuditAction.TASK_SIGNER_REMOVED: "减签",
+        AuditAction.TASK_SIGNED: "签署同意", AuditAction.TASK_SIGNER_ADDED: "加签", AuditAction.TASK_SIGNER_OPINION: "加签意见", AuditAction.TASK_SIGNER_REMOVED: "减签",
         AuditAction.TASK_TRANSFERRED: "转办", AuditAction.TIMER_PARKED: "定时器停放",
         AuditAction.TIMER_RETRIED: "重试定时器", AuditAction.TOKEN_CREATED: "创建令牌", AuditAction.TOKEN_REVOKED: "撤销令牌",
         AuditAction.USER_ACTIVATED: "启用用户", AuditAction.USER_CREATED: "新建用户", AuditAction.USER_DEACTIVATED: "停用用户",

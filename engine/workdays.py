@@ -5,10 +5,11 @@ is counted Monday to Friday and logged as a warning (``baguan holidays check`` r
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import chinese_calendar
 
+from engine.clock import BEIJING
 from engine.holiday_calendar import DayKind, current, warn_missing_year
 
 
@@ -25,11 +26,15 @@ def is_working_day(day: date) -> bool:
 
 
 def add_working_days(start: datetime, days: int) -> datetime:
-    """The moment ``days`` working days after ``start`` (same time of day)."""
-    current_moment = start
+    """The moment ``days`` working days after ``start`` (same time of day), counted on Beijing dates.
+
+    ``start`` is naive UTC (as stored) or timezone-aware; the result is given the same way."""
+    current_moment = (start.replace(tzinfo=timezone.utc) if start.tzinfo is None else start).astimezone(BEIJING)
     remaining = days
     while remaining > 0:
         current_moment += timedelta(days=1)
         if is_working_day(current_moment.date()):
             remaining -= 1
-    return current_moment
+    if start.tzinfo is None:
+        return current_moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return current_moment.astimezone(start.tzinfo)

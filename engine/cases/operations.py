@@ -108,7 +108,7 @@ def complete_task(session: Session, user: User, task_id: int, decision: str, com
     """Complete an open task with 同意 / 退回修改 / 不同意 (or 提交 on a drafting step).
 
     ``return_to`` names the earlier completed step a 退回 goes back to (default: the drafting step)."""
-    row = task_for_update(session, user, task_id)
+    row = task_for_update(session, user, task_id, decision)
     case = row.case
     decision, comment, data = _check_decision(row, decision, comment, data or {})
     form = case.definition.forms.get(row.form_key) if row.form_key else None
@@ -138,9 +138,9 @@ def complete_by_timeout(session: Session, row: HumanTask, data: dict[str, Any], 
         _decide(run, row, None, APPROVE, comment, data, at=at)
 
 
-def task_for_update(session: Session, user: User, task_id: int) -> HumanTask:
+def task_for_update(session: Session, user: User, task_id: int, decision: str = "") -> HumanTask:
     """Lock the task's case, re-read the task so its status is the committed one, and check that ``user``
-    may decide it now (every registered authority)."""
+    may take ``decision`` on it now ("" when acting on the task without deciding it) — every registered authority."""
     located = session.execute(select(HumanTask.case_id, HumanTask.org_id).where(HumanTask.id == task_id)).first()
     if located is None or located.org_id not in visible_org_ids(session, user):
         raise AccessDenied("任务不存在或您无权访问", {"task_id": str(task_id)})
@@ -151,7 +151,7 @@ def task_for_update(session: Session, user: User, task_id: int) -> HumanTask:
     if row.status != TaskStatus.OPEN:
         raise Conflict("该任务已被处理，请刷新后查看最新状态")
     for authority in installed().authorities:
-        authority(session, row, user, "")
+        authority(session, row, user, decision)
     return row
 
 

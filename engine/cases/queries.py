@@ -4,14 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, union_all
+from sqlalchemy import and_, func, not_, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
 from engine.cases import inbox as inbox
 from engine.cases.inbox import NO_FILTER, InboxFilter
 from engine.cases.models import CaseCopy
 from engine.errors import AccessDenied
-from engine.identity.access import principals_of, visible_org_ids
+from engine.identity.access import is_member, principals_of, visible_org_ids
 from engine.identity.models import Organisation, User
 from engine.journal import AuditEvent
 from engine.library import catalogue as catalogue
@@ -35,15 +35,34 @@ def _todo_branches(session: Session, user: User) -> list[Any]:
     person the user is 代理人 for today (never a case the user filed; a role already covered is not repeated)."""
     seen: set[tuple[int, str]] = set()
     branches = _person_branches(user, seen)
-    for principal in principals_of(session, user):
-        branches += [and_(b, HumanTask.submitter_id != user.id) for b in _person_branches(principal, seen)]
+    principals = principals_of(session, user)
+    if not principals:
+        return branches
+    member_of = [m.org_id for m in user.memberships if is_member(user, m.org_id)]
+    stand_in = [HumanTask.submitter_id != user.id, HumanTask.scope_org_id.in_(member_of), _not_political(session)]
+    for principal in principals:
+        branches += [and_(b, *stand_in) for b in _person_branches(principal, seen, set(member_of))]
     return branches
 
 
-def _person_branches(person: User, seen: set[tuple[int, str]]) -> list[Any]:
+def _not_political(session: Session) -> Any:
+    """Not a political step (``political=true`` in the version its case runs): proxies never get those."""
+    by_step: dict[str, list[int]] = {}
+    for definition_id, properties in session.execute(select(ProcessDefinition.id, ProcessDefinition.properties)):
+        for step, policy in ((properties or {}).get("steps") or {}).items():
+            if isinstance(policy, dict) and policy.get("political"):
+                by_step.setdefault(step, []).append(definition_id)
+    if not by_step:
+        return true()
+    return not_(or_(*[and_(HumanTask.bpmn_id == step,
+                           HumanTask.case_id.in_(select(Case.id).where(Case.definition_id.in_(ids))))
+                      for step, ids in by_step.items()]))
+
+
+def _person_branches(person: User, seen: set[tuple[int, str]], orgs: set[int] | None = None) -> list[Any]:
     branches = []
     for m in person.memberships:
-        if (m.org_id, m.role) not in seen:
+        if (m.org_id, m.role) not in seen and (orgs is None or m.org_id in orgs):
             seen.add((m.org_id, m.role))
             branches.append(and_(HumanTask.scope_org_id == m.org_id, HumanTask.role == m.role,
                                  HumanTask.status == "open", HumanTask.assignee_id.is_(None),

@@ -9,7 +9,7 @@ or an interrupting timer on it).
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from engine.library.models import Timer
 from engine.runtime.bpmn_checks import Problem
 from engine.runtime.models import Case, HumanTask
 from engine.runtime.specs import task_properties
-from engine.workdays import add_working_days, is_working_day
+from engine.workdays import BEIJING, add_working_days, is_working_day
 
 REMIND, ESCALATE, TIMEOUT = "remind", "escalate", "timeout"
 CALENDARS = ("working", "calendar")
@@ -93,7 +93,7 @@ def _remind_at(due: datetime, days: int, calendar: str) -> datetime:
     current, remaining = due, days
     while remaining > 0:
         current -= timedelta(days=1)
-        if is_working_day(current.date()):
+        if is_working_day(current.replace(tzinfo=timezone.utc).astimezone(BEIJING).date()):
             remaining -= 1
     return current
 

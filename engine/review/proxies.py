@@ -11,9 +11,12 @@ from engine.cases.notify import notify
 from engine.clock import beijing_today
 from engine.db import utcnow
 from engine.errors import Conflict, InvalidData, NotFound
+from engine.identity.access import holds, is_member
 from engine.identity.models import ProxyRule, User
+from engine.roles import role_label
 
 MAX_DAYS = 366
+POLITICAL_ROLE = "party_secretary"
 
 
 def set_proxy(session: Session, user: User, proxy_username: str, starts_on: date | None,
@@ -22,8 +25,8 @@ def set_proxy(session: Session, user: User, proxy_username: str, starts_on: date
     proxy = session.scalar(select(User).where(User.username == (proxy_username or "").strip()))
     if proxy is None or not proxy.active or proxy.id == user.id:
         raise InvalidData("代理人无效", {"proxy": "请选择本人以外的有效用户"})
-    if not {m.org_id for m in user.memberships} <= {m.org_id for m in proxy.memberships}:
-        raise InvalidData("代理人无效", {"proxy": "代理人须在您所属的每个组织中都有角色"})
+    if not all(is_member(proxy, org_id) for org_id in {m.org_id for m in user.memberships}):
+        raise InvalidData("代理人无效", {"proxy": "代理人须是您所属每个组织的在职成员（管理员、审计员不能担任代理人）"})
     _check_dates(starts_on, ends_on)
     assert starts_on is not None and ends_on is not None
     if _overlapping(session, user, starts_on, ends_on):
@@ -68,3 +71,14 @@ def my_rules(session: Session, user: User) -> list[ProxyRule]:
     return list(session.scalars(select(ProxyRule).where(
         ProxyRule.principal_id == user.id, ProxyRule.cancelled_at.is_(None),
         ProxyRule.ends_on >= beijing_today()).order_by(ProxyRule.starts_on)))
+
+
+def proxy_limits(principal: User, proxy: User) -> list[str]:
+    """What the proxy will not receive: the political steps of each role the principal holds and the proxy lacks
+    (political=true steps are decided only by a holder of the party role, never by a proxy)."""
+    notes = []
+    for m in principal.memberships:
+        if m.role == POLITICAL_ROLE and not holds(proxy, m.role, m.org_id):
+            notes.append(f"{proxy.name}不是{m.org.name}的{role_label(m.role)}：政治把关步骤（如党组织前置审查）"
+                         f"不会交给代理人，仍须由您本人办理")
+    return notes

@@ -15,11 +15,19 @@ from engine.cases import operations as cases
 from engine.cases.notify import notify
 from engine.db import utcnow
 from engine.errors import Conflict, InvalidData, PermissionDenied
-from engine.identity.access import can_act_on, holds, proxy_principal, visible_org_ids
+from engine.identity.access import (
+    can_act_on,
+    holds,
+    political_task,
+    proxy_principal,
+    visible_org_ids,
+)
 from engine.identity.models import User
+from engine.review import separation
 from engine.review.models import TaskDelegation, TaskSigner
-from engine.roles import role_label
+from engine.roles import OVERSIGHT_ROLES, REVIEWER_ROLES, role_label
 from engine.runtime.models import HumanTask
+from engine.vocabulary import AuditAction, Decision
 
 MAX_NOTE = 500
 BEFORE, AFTER = "before", "after"
@@ -52,6 +60,35 @@ def _person(session: Session, row: HumanTask, username: str, user: User) -> User
     return target
 
 
+def _check_separation(session: Session, row: HumanTask, target: User) -> None:
+    earlier = separation.conflicting_step(session, row, target)
+    if earlier is not None:
+        raise separation.refusal(row, earlier, target.name)
+
+
+def signer_candidate(session: Session, row: HumanTask, target: User) -> str | None:
+    """Why ``target`` may not be added as a signer of ``row`` (None when they may): candidates are active
+    members of the case's society holding a reviewer role (or holders of the step's role); on a political step
+    only holders of its role (the 党组织书记); admins and auditors never."""
+    orgs = {row.org_id, row.scope_org_id, row.case.org.parent_id}
+    if not target.active or any(m.role in OVERSIGHT_ROLES and m.org_id in orgs for m in target.memberships):
+        return "管理员、审计员不能加签"
+    if holds(target, row.role, row.scope_org_id):
+        return None
+    if political_task(row):
+        return f"政治把关步骤只能加签本学会的{role_label(row.role)}"
+    if not any(m.org_id == row.org_id and m.role in REVIEWER_ROLES for m in target.memberships):
+        return "只能加签本学会担任审核职务的成员（秘书长、党组织书记、理事长、财务、外事审核）"
+    return None
+
+
+def _check_signer_candidate(session: Session, row: HumanTask, target: User) -> None:
+    reason = signer_candidate(session, row, target)
+    if reason is not None:
+        raise InvalidData("加签人员无效", {"user": reason})
+    _check_separation(session, row, target)
+
+
 def open_delegation(session: Session, row: HumanTask) -> TaskDelegation | None:
     return session.scalar(select(TaskDelegation).where(
         TaskDelegation.task_id == row.id, TaskDelegation.kind == "delegate", TaskDelegation.resolved_at.is_(None)))
@@ -82,6 +119,7 @@ def transfer_task(session: Session, user: User, task_id: int, username: str, not
     target = _person(session, row, username, user)
     if not holds(target, row.role, row.scope_org_id):
         raise InvalidData("人员无效", {"user": f"只能转办给本步骤的{role_label(row.role)}"})
+    _check_separation(session, row, target)
     text = _note(note, False, "转办说明")
     session.add(TaskDelegation(task_id=row.id, kind="transfer", owner_id=user.id, delegate_id=target.id,
                                reason=text or None, resolved_at=utcnow()))
@@ -133,6 +171,7 @@ def add_signer(session: Session, user: User, task_id: int, username: str, positi
     row, acting_for = _held_task(session, user, task_id)
     _check_free(session, row)
     target = _person(session, row, username, user)
+    _check_signer_candidate(session, row, target)
     status = "active" if position == BEFORE else "pending"
     signer = TaskSigner(task_id=row.id, signer_id=target.id, position=position, added_by=user.id, status=status,
                         note=_note(note, False, "加签说明") or None)
@@ -181,6 +220,8 @@ def signer_interceptor(session: Session, row: HumanTask, user: User, decision: s
         raise PermissionDenied("委派的任务由委派人作出决定，您只能回复意见")
     signers = pending_signers(session, row)
     active = next((s for s in signers if s.status == "active"), None)
+    if active is not None and opinion_only(session, row, user):
+        return _opinion(session, row, user, active, decision, comment)
     if active is not None and active.position == BEFORE and decision == cases.APPROVE:
         return _sign(session, row, user, active, comment, data, active.added_by)
     if active is not None and decision == cases.APPROVE:
@@ -208,3 +249,33 @@ def _sign(session: Session, row: HumanTask, user: User, signer: TaskSigner | Non
     notify(session, next_holder, "signer", f"{user.name}已签署“{row.name}”，请您处理：{row.case.title}", case=row.case)
     return True
 
+
+
+def opinion_only(session: Session, row: HumanTask, user: User) -> bool:
+    """``user`` is the added signer acting on ``row`` now without holding its role: they give an opinion only."""
+    active = active_signer(session, row)
+    return active is not None and active.signer_id == user.id and not holds(user, row.role, row.scope_org_id)
+
+
+def decisions_for(session: Session, row: HumanTask, user: User, decisions: list[Any]) -> list[Any]:
+    """The decisions ``user`` may take on ``row`` now: an added signer's opinion is 同意 or 不同意 only."""
+    if opinion_only(session, row, user):
+        return [d for d in decisions if d in (Decision.APPROVE, Decision.REJECT)]
+    return decisions
+
+
+def _opinion(session: Session, row: HumanTask, user: User, signer: TaskSigner, decision: str, comment: str) -> bool:
+    """An added signer who does not hold the step's role gives an opinion (同意 or 不同意 with a comment): it goes
+    on record and the task goes back to whoever added them, who still decides the step."""
+    if decision not in (Decision.APPROVE, Decision.REJECT):
+        raise InvalidData("加签意见无效", {"decision": "加签人只能提出“同意”或“不同意”的意见，由本步骤的办理人决定"})
+    signer.status, signer.acted_at = "done", utcnow()
+    row.assignee_id = signer.added_by
+    holder = session.get(User, signer.added_by)
+    audit.record(session, AuditAction.TASK_SIGNER_OPINION, actor=user, org_id=row.org_id, case_id=row.case_id,
+                 task_id=row.id, step=row.bpmn_id, step_name=row.name, role=row.role, decision=decision,
+                 comment=comment,
+                 to_id=signer.added_by, to_name=holder.name if holder else None)
+    notify(session, signer.added_by, "signer", f"{user.name}已提出加签意见（{Decision(decision).label}），"
+           f"请您决定“{row.name}”：{row.case.title}", case=row.case)
+    return True

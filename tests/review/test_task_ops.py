@@ -32,6 +32,13 @@ def second_sg(world: World) -> str:
     return "xh_sg2"
 
 
+@pytest.fixture
+def second_party(world: World) -> str:
+    with world.sessions() as session, session.begin():
+        world.user_ids["xh_party2"] = add_test_user(session, "xh_party2", [("party_secretary", world.org_ids["XH"])]).id
+    return "xh_party2"
+
+
 def test_transfer_hands_the_task_to_another_holder_of_the_role(world: World, plan_data: dict[str, Any],
                                                                second_sg: str) -> None:
     case_id = start(world, plan_data)
@@ -74,7 +81,7 @@ def test_add_signer_before_acts_first_then_the_task_comes_back(world: World, pla
     assert open_steps(world, case_id) == ["sg_review"] and holder(world, case_id) == world.user_ids["xh_sg"]
     act(world, "xh_sg", case_id, "approve")
     assert open_steps(world, case_id) == ["finance_check"]
-    assert "task.signed" in actions(world, case_id)
+    assert "task.signer_opinion" in actions(world, case_id)
 
 
 def test_add_signer_after_must_approve_before_the_case_moves(world: World, plan_data: dict[str, Any]) -> None:
@@ -84,6 +91,8 @@ def test_add_signer_after_must_approve_before_the_case_moves(world: World, plan_
     act(world, "xh_sg", case_id, "approve", comment="同意，请理事长会签")
     assert open_steps(world, case_id) == ["sg_review"] and holder(world, case_id) == world.user_ids["xh_president"]
     act(world, "xh_president", case_id, "approve")
+    assert open_steps(world, case_id) == ["sg_review"] and holder(world, case_id) == world.user_ids["xh_sg"]
+    act(world, "xh_sg", case_id, "approve")
     assert open_steps(world, case_id) == ["finance_check"]
 
 
@@ -101,13 +110,13 @@ def test_remove_signer_before_they_act(world: World, plan_data: dict[str, Any]) 
     assert "task.signer_removed" in actions(world, case_id)
 
 
-def test_return_after_an_add_signer(world: World, plan_data: dict[str, Any]) -> None:
-    """The added signer returns the case: it goes back to the submitter, and on resubmission the step runs
-    again for its role, without the signer that was added last time."""
+def test_return_after_an_add_signer(world: World, plan_data: dict[str, Any], second_party: str) -> None:
+    """The added signer (a holder of the step's role) returns the case: it goes back to the submitter, and on
+    resubmission the step runs again for its role, without the signer that was added last time."""
     case_id = start(world, plan_data)
     approve_to(world, case_id, "party_review")
-    op(world, "xh_party", task_ops.add_signer, open_task_id(world, case_id), "xh_president", "before")
-    act(world, "xh_president", case_id, "return", comment="请补充党建计划", return_to="draft")
+    op(world, "xh_party", task_ops.add_signer, open_task_id(world, case_id), second_party, "before")
+    act(world, second_party, case_id, "return", comment="请补充党建计划", return_to="draft")
     assert open_steps(world, case_id) == ["draft"]
     act(world, "xh_staff", case_id, "submit", data=plan_data)
     act(world, "xh_sg", case_id, "approve")

@@ -89,9 +89,11 @@ SCHEMAS: JSON = {
     "PhraseRequest": _object({"text": {"type": "string", "minLength": 1, "maxLength": 200}}),
     "Deleted": _object({"deleted": INT}),
     "ProxyRule": _object({"id": INT, "proxy": _ref("UserRef"), "starts_on": {"type": "string", "format": "date"},
-                          "ends_on": {"type": "string", "format": "date"}, "cancelled": {"type": "boolean"}}),
+                          "ends_on": {"type": "string", "format": "date"}, "cancelled": {"type": "boolean"},
+                          "limits": {"type": "array", "items": {"type": "string"},
+                                     "description": "代理人不会收到的步骤（政治把关步骤只由党组织书记本人办理）"}}),
     "ProxyRequest": _object({
-        "proxy": {"type": "string", "description": "代理人用户名；须在本人所属的每个组织中都有角色"},
+        "proxy": {"type": "string", "description": "代理人用户名；须是本人所属每个组织的在职成员（管理员、审计员除外）"},
         "starts_on": {"type": "string", "format": "date", "description": "开始日期（北京时间，含当天）"},
         "ends_on": {"type": "string", "format": "date", "description": "结束日期（含当天），最长 366 天"}}),
     "Notification": _object({"id": INT, "kind": {"type": "string", "description": "如 copied、urged、delegated"},

@@ -41,10 +41,12 @@ def case_task(task: HumanTask) -> JSON:
             "comment": task.comment, "completed_by": user_ref(task.completer)}
 
 
-def case_detail(case: Case, tasks: list[HumanTask]) -> JSON:
+def case_detail(case: Case, tasks: list[HumanTask], data: JSON | None = None) -> JSON:
+    """``data``: the case data as the reader may see it (confidential fields masked); default the stored data."""
     return {"id": case.id, "number": case.number, "process": case.process_key, "process_name": case.definition.name,
             "version": case.definition.version, "org": case.org.code, "org_name": case.org.name,
-            "title": case.title, "status": case.status, "data": case.data, "submitter": user_ref(case.creator),
+            "title": case.title, "status": case.status, "data": case.data if data is None else data,
+            "submitter": user_ref(case.creator),
             "created_at": iso(case.created_at), "updated_at": iso(case.updated_at),
             "finished_at": iso(case.finished_at), "tasks": [case_task(t) for t in tasks]}
 
@@ -67,9 +69,11 @@ def task_page(items: list[JSON], total: int, limit: int, offset: int) -> JSON:
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
-def audit_event(event: AuditEvent) -> JSON:
+def audit_event(event: AuditEvent, detail: JSON | None = None) -> JSON:
+    """``detail``: the event's detail as the reader may see it (confidential fields masked); default as stored."""
     return {"id": event.id, "at": iso(event.occurred_at), "action": event.action, "actor": event.actor_name,
-            "actor_id": event.actor_id, "detail": event.detail, "prev_hash": event.prev_hash, "hash": event.hash}
+            "actor_id": event.actor_id, "detail": event.detail if detail is None else detail,
+            "prev_hash": event.prev_hash, "hash": event.hash}
 
 
 def case_copy(copy: Any) -> JSON:

@@ -17,7 +17,9 @@ from .parsing import json_object, object_id, paging
 
 
 def _case_json(case: Any) -> dict[str, Any]:
-    return render.case_detail(case, queries.case_tasks(db_session(), case))
+    from engine.cases import confidential as confidential
+    data = confidential.redact(case.data, confidential.hidden_fields(db_session(), api_user(), case))
+    return render.case_detail(case, queries.case_tasks(db_session(), case), data)
 
 
 @bp.get("/inbox/counts")
@@ -156,8 +158,10 @@ def delete_phrase(phrase_id: int) -> Response:
 
 
 def _proxy_json(rule: Any) -> dict[str, Any]:
+    from engine.review import proxies as proxies
     return {"id": rule.id, "proxy": render.user_ref(rule.proxy), "starts_on": rule.starts_on.isoformat(),
-            "ends_on": rule.ends_on.isoformat(), "cancelled": rule.cancelled_at is not None}
+            "ends_on": rule.ends_on.isoformat(), "cancelled": rule.cancelled_at is not None,
+            "limits": proxies.proxy_limits(rule.principal, rule.proxy)}
 
 
 @bp.get("/proxies")

@@ -7,12 +7,14 @@ from flask import Response, jsonify, request, url_for
 
 from engine.cases import api_views as api_views
 from engine.cases import attachments as attachments
+from engine.cases import confidential as confidential
 from engine.cases import inbox as inbox
 from engine.cases import operations as cases
 from engine.cases import queries as queries
 from engine.identity.access import may_act
 from engine.identity.models import User
 from engine.review import case_ops as review_ops
+from engine.review import separation as separation
 from engine.review import task_ops as task_ops
 from engine.runtime.models import Case, HumanTask
 
@@ -67,7 +69,9 @@ def get_case(case_id: int) -> Response:
 def case_history(case_id: int) -> Response:
     session = db_session()
     case = queries.get_case(session, api_user(), object_id(case_id, "事项"))
-    return jsonify([render.audit_event(e) for e in queries.case_history(session, case)])
+    hidden = confidential.hidden_fields(session, api_user(), case)
+    return jsonify([render.audit_event(e, confidential.redact_detail(e.detail, hidden))
+                    for e in queries.case_history(session, case)])
 
 
 @bp.get("/tasks")
@@ -95,7 +99,8 @@ def task_json(task: HumanTask, user: User) -> dict[str, Any]:
     """TaskDetail: the task, its form, what ``user`` may decide now, where a 退回 may go, who holds it."""
     replying = task_ops.open_delegation(db_session(), task) is not None
     acting = task.status == "open" and may_act(db_session(), user, task) and not replying
-    decisions = cases.allowed_decisions(task) if acting else []
+    acting = acting and separation.conflicting_step(db_session(), task, user) is None
+    decisions = task_ops.decisions_for(db_session(), task, user, cases.allowed_decisions(task)) if acting else []
     targets = review_ops.return_options(db_session(), user, task.id) if "return" in decisions else []
     holder = db_session().get(User, task.assignee_id) if task.assignee_id else None
     draft = attachments.draft_of(db_session(), user, task)
@@ -115,7 +120,9 @@ def complete_task(task_id: int) -> Response:
 
 
 def _case_json(case: Case) -> dict[str, Any]:
-    return render.case_detail(case, queries.case_tasks(db_session(), case))
+    session = db_session()
+    data = confidential.redact(case.data, confidential.hidden_fields(session, api_user(), case))
+    return render.case_detail(case, queries.case_tasks(session, case), data)
 
 
 def _task_form(task: HumanTask) -> dict[str, Any] | None:

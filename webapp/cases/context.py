@@ -8,10 +8,11 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 import forms as form_lib
+from engine.cases import confidential as confidential
 from engine.cases import form_rules
 from engine.cases import queries as queries
 from engine.cases.api_views import start_form
-from engine.identity.models import Organisation
+from engine.identity.models import Organisation, User
 from engine.journal import AuditEvent
 from engine.runtime.models import Case, HumanTask
 
@@ -22,8 +23,8 @@ from ..timeline import step_text
 Schema = dict[str, Any]
 CASE_ACTIONS = ("case.started", "task.completed", "case.completed", "case.recalled", "case.withdrawn", "case.copied",
                 "case.copy_read", "case.urged", "task.transferred", "task.delegated", "task.delegate_resolved",
-                "task.signer_added", "task.signer_removed", "task.signed", "task.draft_saved", "attachment.added",
-                "task.batch_completed")
+                "task.signer_added", "task.signer_removed", "task.signed", "task.signer_opinion", "task.draft_saved",
+                "attachment.added", "task.batch_completed")
 
 
 def step_schema(case: Case, task: HumanTask) -> Schema | None:
@@ -66,12 +67,20 @@ class CasePage:
     data_schema: Schema | None
     opinions: list[HumanTask]
     open_tasks: list[HumanTask] = field(default_factory=list)
+    hidden: frozenset[str] = frozenset()
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The case data as the reader may see it (confidential fields masked)."""
+        shown: dict[str, Any] = confidential.redact(self.case.data, self.hidden)
+        return shown
 
 
-def case_page(session: Session, case: Case) -> CasePage:
+def case_page(session: Session, case: Case, reader: User) -> CasePage:
     tasks = queries.case_tasks(session, case)
     return CasePage(case=case, tasks=tasks, data_schema=draft_schema(tasks, case), opinions=completed_steps(tasks),
-                    open_tasks=[t for t in tasks if t.status == "open"])
+                    open_tasks=[t for t in tasks if t.status == "open"],
+                    hidden=confidential.hidden_fields(session, reader, case))
 
 
 @dataclass(frozen=True)
@@ -93,13 +102,14 @@ class HistoryEntry:
     filled: list[tuple[str, Markup]]
 
 
-def history_entries(case: Case, events: list[AuditEvent]) -> list[HistoryEntry]:
-    """The case's own events (filing, decisions, completion) for its timeline, oldest first."""
+def history_entries(case: Case, events: list[AuditEvent], hidden: frozenset[str] = frozenset()) -> list[HistoryEntry]:
+    """The case's own events (filing, decisions, completion) for its timeline, oldest first; ``hidden``
+    confidential fields show masked."""
     entries = []
     for event in events:
         if event.action not in CASE_ACTIONS:
             continue
-        detail = event.detail or {}
+        detail = confidential.redact_detail(event.detail or {}, hidden)
         kind = str(detail.get("decision") or event.action.split(".")[-1])
         step = status_label(case) if event.action == "case.completed" else step_text(event, str(detail.get("step_name") or ""))
         changed = detail.get("changed") if isinstance(detail.get("changed"), dict) else {}

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from engine.cases import confidential
 from engine.cases.route import RouteState, RouteStep, case_route
 from engine.runtime.models import Case
 
@@ -24,11 +25,12 @@ class RouteItem:
         return self.step.state.value
 
 
-def route_view(session: Session, case: Case) -> list[RouteItem]:
-    return [RouteItem(step, _details(case, step)) for step in case_route(session, case)]
+def route_view(session: Session, case: Case, hidden: frozenset[str] = frozenset()) -> list[RouteItem]:
+    """The route with each done step's form answers; ``hidden``: confidential fields this reader may not see."""
+    return [RouteItem(step, _details(case, step, hidden)) for step in case_route(session, case)]
 
 
-def _details(case: Case, step: RouteStep) -> Markup | None:
+def _details(case: Case, step: RouteStep, hidden: frozenset[str]) -> Markup | None:
     """What a reviewer entered in the step's form besides the opinion already shown (e.g. 收支预算已核对)."""
     schema = case.definition.forms.get(step.form_key) if step.form_key else None
     if step.state != RouteState.DONE or step.decision == "submit" or not step.submitted or schema is None:
@@ -37,7 +39,7 @@ def _details(case: Case, step: RouteStep) -> Markup | None:
     data = dict(step.submitted)
     if opinion is not None and str(data.get(opinion.key) or "").strip() == step.comment.strip():
         data.pop(opinion.key, None)
-    return formrender.render_readonly(schema, data) if data else None
+    return formrender.render_readonly(schema, confidential.redact(data, hidden)) if data else None
 
 
 REFERENCE_FIELDS = ("filing_number", "approval_number", "fao_number", "establish_number", "receipt_number",

@@ -84,7 +84,8 @@ def render_start(definition: ProcessDefinition, orgs: list[Organisation], schema
 def case(case_id: int) -> Any:
     session = db_session()
     found = queries.get_case(session, me(), case_id)
-    page = case_page(session, found)
+    page = case_page(session, found, me())
     mine = [t for t in page.open_tasks if may_act(session, me(), t)]
-    return render_template("cases/case.html", page=page, my_tasks=mine, route=route_view(session, found),
-                           history=history_entries(found, queries.case_history(session, found)))
+    return render_template("cases/case.html", page=page, my_tasks=mine,
+                           route=route_view(session, found, page.hidden),
+                           history=history_entries(found, queries.case_history(session, found), page.hidden))

@@ -6,6 +6,7 @@ from typing import Any
 from engine.identity.access import holds
 from engine.review import case_ops as review_ops
 from engine.review import phrases as phrases
+from engine.review import separation as separation
 from engine.review import task_ops as task_ops
 from engine.runtime.models import HumanTask
 
@@ -16,16 +17,19 @@ from .current import me
 def task_extras(row: HumanTask, may_act: bool) -> dict[str, Any]:
     session, user = db_session(), me()
     if row.status != "open":
-        return {"return_options": [], "reply_to": None, "signers": [], "transfer_to": [], "people": [], "phrases": []}
+        return {"return_options": [], "reply_to": None, "signers": [], "transfer_to": [], "people": [],
+                "sign_to": [], "phrases": []}
     delegation = task_ops.open_delegation(session, row)
     replying = delegation is not None and delegation.delegate_id == user.id
     acting = may_act and not replying and row.kind == "review"
     people = [u for u in review_ops.copy_candidates(session, row.case) if u.id not in (user.id, row.submitter_id)]
+    free = [u for u in people if acting and separation.conflicting_step(session, row, u) is None]
     return {
         "return_options": review_ops.return_options(session, user, row.id) if acting else [],
         "reply_to": delegation.owner if replying else None,
         "signers": task_ops.pending_signers(session, row),
-        "transfer_to": [u for u in people if holds(u, row.role, row.scope_org_id)] if acting else [],
+        "transfer_to": [u for u in free if holds(u, row.role, row.scope_org_id)] if acting else [],
         "people": people if acting else [],
+        "sign_to": [u for u in free if task_ops.signer_candidate(session, row, u) is None] if acting else [],
         "phrases": phrases.phrases_for(session, user) if may_act else [],
     }

@@ -88,8 +88,9 @@ def print_case(case_id: int) -> Any:
     from ..cases.route import meeting_words, references, route_view
     session = db_session()
     found = queries.get_case(session, me(), case_id)
-    return render_template("tasks/print.html", page=case_page(session, found), printed_at=utcnow(), printed_by=me(),
-                           route=route_view(session, found), references=references(found),
+    page = case_page(session, found, me())
+    return render_template("tasks/print.html", page=page, printed_at=utcnow(), printed_by=me(),
+                           route=route_view(session, found, page.hidden), references=references(found),
                            meeting=meeting_words(dict(found.data or {})))
 
 

@@ -46,7 +46,7 @@ def _form_date(name: str) -> date | None:
 def settings() -> Any:
     session, user = db_session(), me()
     return render_template("tasks/settings.html", phrases=phrases.phrases_for(session, user),
-                           rules=proxies.my_rules(session, user))
+                           rules=proxies.my_rules(session, user), proxy_limits=proxies.proxy_limits)
 
 
 @bp.post("/settings/phrases")
@@ -64,8 +64,12 @@ def delete_phrase(phrase_id: int) -> Any:
 @bp.post("/settings/proxy")
 @login_required
 def set_proxy() -> Any:
-    return _settings_run(lambda: proxies.set_proxy(db_session(), me(), request.form.get("proxy", ""),
-                                                   _form_date("starts_on"), _form_date("ends_on")), "已设置代理人")
+    def operation() -> None:
+        rule = proxies.set_proxy(db_session(), me(), request.form.get("proxy", ""), _form_date("starts_on"),
+                                 _form_date("ends_on"))
+        for note in proxies.proxy_limits(rule.principal, rule.proxy):
+            flash(note, "warning")
+    return _settings_run(operation, "已设置代理人")
 
 
 @bp.post("/settings/proxy/<int:rule_id>/cancel")

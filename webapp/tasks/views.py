@@ -13,6 +13,8 @@ from engine.cases import operations as cases
 from engine.cases import queries as queries
 from engine.errors import Conflict, InvalidData
 from engine.identity import access as access
+from engine.review import separation as separation
+from engine.review import task_ops as task_ops
 from engine.roles import role_label
 from engine.runtime.models import HumanTask
 
@@ -129,13 +131,18 @@ def render_task(row: HumanTask, values: dict[str, Any] | None = None, errors: di
         values = dict(case.data) if row.kind == "draft" else {}
     schema = step_schema(case, row)
     opinion = opinion_field(schema, row.kind)
+    blocked = separation.conflicting_step(db_session(), row, me()) if may_act else None
+    decisions = [] if blocked or not may_act else task_ops.decisions_for(db_session(), row, me(),
+                                                                         cases.allowed_decisions(row))
+    page = case_page(db_session(), case, me())
     return render_template(
-        "tasks/task.html", task=row, page=case_page(db_session(), case), may_act=may_act,
-        decisions=cases.allowed_decisions(row) if may_act else [], full_schema=schema,
-        form_schema=without_opinion(schema, opinion), opinion=opinion, route=route_view(db_session(), case),
+        "tasks/task.html", task=row, page=page, may_act=may_act,
+        decisions=decisions, full_schema=schema,
+        form_schema=without_opinion(schema, opinion), opinion=opinion,
+        route=route_view(db_session(), case, page.hidden),
         values=values, errors=errors or {}, comment=comment or (values.get(opinion.key, "") if opinion else ""),
-        conflict=conflict, note=readonly_note(row, may_act), extra_titles=ACTION_TITLES,
-        approve_checks=approval_checks(schema),
+        conflict=conflict, note=blocked_note(blocked) if blocked else readonly_note(row, may_act),
+        extra_titles=ACTION_TITLES, approve_checks=approval_checks(schema),
         references=reference_choices(db_session(), schema, [case.org]) if may_act else {},
         **task_extras(row, may_act))
 
@@ -151,6 +158,11 @@ def save_draft(row: HumanTask, data: dict[str, Any], comment: str) -> Any:
     commit()
     flash("已暂存，下次打开此任务时会自动填入", "success")
     return redirect(url_for("tasks.task", task_id=row.id))
+
+
+def blocked_note(step: str) -> str:
+    """Why a holder of the step may not decide it: they decided another review level of the case."""
+    return f"{separation.RULE}：您已办理本事项的“{step}”，不能再办理此步骤；可转办给本步骤的其他办理人。"
 
 
 def readonly_note(row: HumanTask, may_act: bool) -> str | None:
