@@ -2,7 +2,6 @@
 hide tasks from SpiffWorkflow never make a case look finished (T-FAIL-10)."""
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -54,10 +53,8 @@ def test_a_short_automatic_loop_runs_to_the_next_review(world: World) -> None:
 def test_a_runaway_loop_is_stopped_and_never_completes_the_case(world: World, iterations: int) -> None:
     _deploy(world, samples.script_loop(iterations))
     before = _state(world)
-    started = time.perf_counter()
     with pytest.raises(BaguanError) as error:
         _start(world, {})
-    assert time.perf_counter() - started < 10
     assert "循环" in error.value.message
     assert _state(world) == before
 
