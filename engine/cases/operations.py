@@ -29,7 +29,7 @@ from engine.identity.models import Organisation, User
 from engine.library import catalogue, meetings, multisign
 from engine.library import hooks as library
 from engine.roles import role_label, task_scope_org_id
-from engine.runtime.cycle import CaseRun, load_workflow, lock_case, ready_task
+from engine.runtime.cycle import CaseRun, load_workflow, lock_case
 from engine.runtime.deploy import latest_definition, specs_for
 from engine.runtime.extensions import installed
 from engine.runtime.models import Case, HumanTask
@@ -46,7 +46,6 @@ from engine.vocabulary import (
 )
 
 APPROVE, RETURN, REJECT, SUBMIT = Decision.APPROVE, Decision.RETURN, Decision.REJECT, Decision.SUBMIT
-DECISION_LABELS = {d: d.label for d in Decision}
 MAX_COMMENT = 2000
 MAX_TITLE = 200
 SYSTEM_TIMEOUT_ACTOR = "系统（期满自动）"
@@ -267,11 +266,6 @@ def return_target(workflow: BpmnWorkflow, current: Task, step: str | None) -> Ta
     if not drafts:
         raise Conflict("此流程没有起草步骤，不能退回修改")
     return drafts[-1]
-
-
-def ready_task_of(workflow: BpmnWorkflow, row: HumanTask) -> Task:
-    """The READY SpiffWorkflow task behind an open task row (Conflict when it is no longer ready)."""
-    return ready_task(workflow, row)
 
 
 def _next_case_number(session: Session, org: Organisation, code: str) -> str:
