@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
 from ..conftest import World
 from ..review.helpers import start
 
-EXAMPLES_PER_OPERATION = 6
+EXAMPLES_PER_OPERATION = 15
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 

@@ -9,10 +9,10 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ..conftest import TEST_PASSWORD, World
+from ..conftest import World
 from ..review.helpers import approve_to, open_task_id, start
 
-EXAMPLES_PER_FORM = 10
+EXAMPLES_PER_FORM = 20
 SPECIAL = ["", " ", "0", "-1", "1.5", "99999999999999999999999", "1e309", "NaN", "inf", "0001-01-01", "9999-12-31",
            "2027-02-30", "\x00", "a\r\nb", "\r\n", "xh_sg", "xh_party", "xh_president", "approve", "return", "reject",
            "submit", "save_draft", "before", "after", "draft", "<script>alert(1)</script>", "' OR 1=1 --", "长" * 3000,
@@ -41,8 +41,6 @@ def _no_server_error(client: FlaskClient, method: str, path: str, fields: st.Sea
 def test_login_never_fails_with_a_server_error(client: FlaskClient, world: World) -> None:
     _no_server_error(client, "POST", "/login", _form("username", "password", "next"))
     _no_server_error(client, "GET", "/login", _form("next"))
-    response = client.post("/login", data={"username": "xh_sg", "password": TEST_PASSWORD, "next": "/\r\nX: 1"})
-    assert response.status_code == 302
 
 
 def test_the_staff_forms_never_fail_with_a_server_error(world: World, plan_data: dict[str, Any],
