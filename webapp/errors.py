@@ -6,6 +6,7 @@ import logging
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from engine import journal as audit
@@ -35,6 +36,7 @@ HTTP_MESSAGES = {
     400: "请求格式不正确", 401: "请先登录", 403: "您没有权限执行此操作", 404: "页面不存在或您无权访问",
     405: "不支持此请求方法", 409: "数据已被他人修改，请刷新后重试", 413: "上传内容过大", 422: "提交的数据有误",
     429: "请求过于频繁，请稍后再试", 500: "系统内部错误，请稍后重试或联系管理员",
+    503: "数据库连接暂时中断，本次操作未保存，请稍后重试",
 }
 
 
@@ -98,7 +100,17 @@ def handle_unexpected(error: Exception) -> tuple[Response | str, int]:
     return error_response(500, "internal", HTTP_MESSAGES[500])
 
 
+def handle_database_unavailable(error: OperationalError | InterfaceError) -> tuple[Response | str, int]:
+    """The database dropped the connection mid-request (restart, failover, an admin's pg_terminate_backend):
+    the transaction is rolled back, nothing is saved, and the client may simply retry."""
+    log.warning("database unavailable: %s", (str(error.orig or error).strip().splitlines() or [type(error).__name__])[0][:200])
+    db_session().rollback()
+    return error_response(503, "database_unavailable", HTTP_MESSAGES[503])
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(BaguanError, handle_domain_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InterfaceError, handle_database_unavailable)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)
