@@ -79,9 +79,14 @@ def _rules(action: str, detail: dict[str, Any]) -> list[str]:
     found = [f"{k}：{_text(detail[k])}" for k in RULE_KEYS if detail.get(k)]
     if action == "rule.decided":
         version = f"第 {detail['table_version']} 版" if detail.get("table_version") else "版本未登记"
-        found.insert(0, f"决策表 {detail.get('table', '')} {version}；输入 {_text(detail.get('inputs') or {})}；"
-                        f"结果 {_text(detail.get('result') or {})}")
+        found.insert(0, f"决策表 {detail.get('table', '')} {version}；输入 {_json(detail.get('inputs') or {})}；"
+                        f"结果 {_json(detail.get('result') or {})}")
     return found
+
+
+def _json(value: Any) -> str:
+    """The inputs and result of a decision table as the table names them, to re-run it."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def _text(value: Any) -> str:
