@@ -73,25 +73,20 @@ def batch_approve(session: Session, user: User, task_ids: Any, comment: str | No
 
 def _approve_one(session: Session, user: User, task_id: int, comment: str | None) -> BatchResult:
     savepoint = session.begin_nested()
-    number = None
+    number, missing = None, []
     try:
         row = get_task(session, user, task_id)
-        number = row.case.number
+        number, missing = row.case.number, fields_to_fill(row)
         if political_step(row.case, row.bpmn_id):
             raise Conflict("政治把关步骤不能批量审批，请逐件办理")
-        missing = fields_to_fill(row)
-        if missing:
-            savepoint.rollback()
-            return BatchResult(task_id, False, f"需填写表单（{'、'.join(missing)}），请逐件办理", number,
-                               tuple(missing))
         cases.complete_task(session, user, task_id, cases.APPROVE, comment, {})
     except InvalidData as error:
         savepoint.rollback()
-        form = row.case.definition.forms.get(row.form_key) if number and row.form_key else None
-        missing = field_titles(form, error.fields or {})
-        detail = "、".join(missing) or "；".join(str(v) for v in list((error.fields or {}).values())[:3])
-        detail = f"（{detail}）" if detail else ""
-        return BatchResult(task_id, False, error.message + detail + "，请逐件办理", number, tuple(missing))
+        if missing:
+            return BatchResult(task_id, False, f"{error.message}（需填写表单：{'、'.join(missing)}，请逐件办理）", number,
+                               tuple(missing))
+        detail = "；".join(str(v) for v in list((error.fields or {}).values())[:3])
+        return BatchResult(task_id, False, error.message + (f"（{detail}）" if detail else ""), number)
     except BaguanError as error:
         savepoint.rollback()
         return BatchResult(task_id, False, error.message, number)

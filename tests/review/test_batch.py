@@ -66,8 +66,8 @@ def test_tasks_whose_form_needs_input_name_the_case_and_the_fields(world: World)
     for result in results:
         assert result.case_number and result.case_number.startswith("XH-")
         assert result.missing == ("预算余额充足", "资金来源与用途相符")
-        assert "预算余额充足、资金来源与用途相符" in result.message and "逐件办理" in result.message
-        assert "必填" not in result.message
+        assert result.message == ("核对未通过，不能同意：“预算余额充足”、“资金来源与用途相符”"
+                                  "（需填写表单：预算余额充足、资金来源与用途相符，请逐件办理）")
     assert open_steps(world, cases_[0]) == ["finance_check"] == open_steps(world, cases_[1])
     with world.sessions() as session:
         summary = session.query(AuditEvent).filter_by(action="task.batch_completed").one()
@@ -109,7 +109,8 @@ def test_batch_result_page_names_what_was_approved_and_what_needs_input(world: W
     body = response.get_data(as_text=True)
     assert "alert-success" not in body and "没有事项被同意" in body
     for case_id in expenses:
-        assert f"{case_number(world, case_id)} 未能审批：需填写表单（预算余额充足、资金来源与用途相符）" in body
+        assert f"{case_number(world, case_id)} 未能审批：核对未通过" in body
+        assert "需填写表单：预算余额充足、资金来源与用途相符，请逐件办理" in body
 
 
 def case_number(world: World, case_id: int) -> str:
