@@ -175,3 +175,39 @@ DECISIONS_BY_KIND: dict[TaskKind, tuple[Decision, ...]] = {
     TaskKind.DRAFT: (Decision.SUBMIT,), TaskKind.REVIEW: (Decision.APPROVE, Decision.RETURN, Decision.REJECT),
     TaskKind.MEETING: (Decision.APPROVE, Decision.RETURN, Decision.REJECT), TaskKind.REPORT: (Decision.SUBMIT,),
 }
+
+COMPUTED_FIELDS: dict[str, str] = {
+    "meeting_result": "会议表决结果", "quorum": "法定人数比例", "majority": "通过所需比例",
+    "quorum_reached": "是否达到法定人数", "passed": "是否表决通过", "voting": "有表决权人数",
+    "required_for": "通过所需同意票数", "foreign_matter": "系统判定涉外", "foreign_reasons": "涉外理由",
+    "has_foreign_items": "含涉外重点工作", "has_foreign_ngo": "涉及境外非政府组织",
+    "foreign_ngo_parties": "涉及的境外非政府组织", "amount_total": "同一收款方累计金额（元）",
+    "split_prior_count": "同一收款方此前申请件数", "split_prior_total": "同一收款方此前累计金额（元）",
+}
+"""Titles of the case variables the engine computes (meetings, 涉外, split payments), which no form declares."""
+
+DETAIL_LABELS: dict[str, str] = {
+    "return_to_name": "退回至", "path": "访问路径", "reason": "原因", "format": "格式", "count": "条数",
+    "filters": "查询条件", "report": "报表", "checkpoint_id": "检查点", "event_id": "事件", "head_hash": "链头哈希",
+    "number": "编号", "process": "流程", "title": "标题", "version": "版本", "method": "方法", "target": "访问对象",
+    "handlers": "处理人", "recipients": "接收人", "recipient_ids": "接收人编号", "approved": "已同意的任务",
+    "failed": "未能审批的任务", "to_id": "转交对象编号", "to_name": "转交给", "due_at": "办理期限",
+    "from_version": "原版本", "to_version": "新版本", "attachment_id": "附件编号", "filename": "文件名",
+    "size": "大小（字节）", "sha256": "SHA-256", "content_hash": "内容哈希", "error": "错误", "attempts": "尝试次数",
+    "timer_id": "定时器编号", "told": "已通知", "position": "加签位置", "name": "名称", "text": "内容",
+    "phrase_id": "常用语编号", "proxy": "代理人", "proxy_id": "代理设置编号", "starts_on": "开始日期",
+    "ends_on": "结束日期", "email": "邮箱", "username": "用户名", "role": "角色", "kind": "类型", "lines": "行数",
+    "created": "新建", "years": "年份", "days": "天数", "token_id": "令牌编号", "expires_at": "到期时间",
+    "fingerprint": "指纹", "scope": "范围", "source": "来源", "starter_codes": "可发起的学会",
+    "remote_addr": "来源地址", "retry_after": "重试等待（秒）", "failures": "失败次数", "code": "代码",
+    "previous": "原值", "before": "修改前", "after": "修改后", "data": "数据", "inputs": "输入", "result": "结果",
+    "table": "决策表", "table_version": "决策表版本", "step": "步骤", "step_name": "步骤", "task_id": "任务编号",
+    "rolled_back_from": "回滚自", "refused_in_previous_block": "此前已拒绝", "case_id": "事项编号",
+    "org_id": "组织编号", "decision": "处理结果", "comment": "意见",
+}
+"""Titles of the keys an audit event's detail may carry, for the audit timeline."""
+
+
+def field_label(key: str, default: str | None = None) -> str:
+    """The Chinese title of an engine-computed case variable or an audit detail key."""
+    return COMPUTED_FIELDS.get(key) or DETAIL_LABELS.get(key) or (key if default is None else default)

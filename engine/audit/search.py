@@ -24,6 +24,7 @@ from engine.input_limits import DATE_RANGE_HINT, in_date_range
 from engine.journal import AuditEvent
 from engine.roles import role_label
 from engine.runtime.models import Case
+from engine.vocabulary import AuditAction, Decision
 
 AUDIT_ROLES = ("auditor", "supervisor")
 EXPORT_LIMIT = 50_000
@@ -210,7 +211,8 @@ def event_record(event: AuditEvent, case: Case | None, orgs: Mapping[int, str]) 
         "on_behalf_of": detail.get("on_behalf_of_name") or detail.get("on_behalf_of") or "",
         "org_id": event.org_id, "org": orgs.get(event.org_id or 0, ""), "case_id": event.case_id,
         "case_number": case.number if case else "", "case_title": case.title if case else "",
-        "process": case.process_key if case else "", "step": detail.get("step_name") or "",
+        "process": case.process_key if case else "", "process_name": case.definition.name if case else "",
+        "step": detail.get("step_name") or "",
         "decision": detail.get("decision") or "", "comment": detail.get("comment") or "",
         "detail": detail, "prev_hash": event.prev_hash, "hash": event.hash,
     }
@@ -224,8 +226,9 @@ def to_csv(records: list[dict[str, Any]]) -> bytes:
     for r in records:
         role = role_label(r["role"]) if r["role"] else ""
         writer.writerow([csv_cell(v) for v in (
-            r["id"], r["occurred_at_beijing"], r["action"], r["actor_name"], role, r["on_behalf_of"], r["org"],
-            r["case_number"], r["case_title"], r["process"], r["step"], r["decision"], r["comment"],
+            r["id"], r["occurred_at_beijing"], AuditAction.label_of(r["action"]), r["actor_name"], role,
+            r["on_behalf_of"], r["org"], r["case_number"], r["case_title"], r["process_name"] or r["process"], r["step"],
+            Decision.label_of(r["decision"]) if r["decision"] else "", r["comment"],
             r["prev_hash"], r["hash"])])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 

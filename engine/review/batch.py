@@ -8,12 +8,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+import forms as form_lib
 from engine import journal as audit
 from engine.cases import operations as cases
 from engine.cases.queries import get_task
 from engine.errors import BaguanError, Conflict, InvalidData
 from engine.identity.models import User
 from engine.review.case_ops import political_step
+from engine.runtime.models import HumanTask
+from engine.vocabulary import TaskKind
 
 MAX_BATCH = 100
 
@@ -24,6 +27,30 @@ class BatchResult:
     ok: bool
     message: str
     case_number: str | None = None
+    missing: tuple[str, ...] = ()
+    """The Chinese titles of the form fields this task needs before it can be approved."""
+
+
+def fields_to_fill(row: HumanTask) -> list[str]:
+    """The titles of the fields 同意 on ``row`` needs and a batch (which submits no form) cannot give:
+    required fields and the answers ``x-requiredForApprove`` asks for. Empty when a batch can approve it."""
+    form = row.case.definition.forms.get(row.form_key) if row.form_key else None
+    if form is None:
+        return []
+    names = [*form_lib.validate_data(form, {}), *form_lib.approval_refusals(form, {})]
+    return field_titles(form, names)
+
+
+def field_titles(form: dict[str, Any] | None, names: Any) -> list[str]:
+    """The Chinese titles of form fields named by key or dotted path (``key_tasks.0.name``), without repeats."""
+    declared = (form or {}).get("properties", {})
+    titles = [declared.get(str(name).split(".")[0], {}).get("title") for name in names]
+    return list(dict.fromkeys(t for t in titles if t))
+
+
+def batchable(row: HumanTask) -> bool:
+    """Offered for 批量同意 in the 待办 list: a review step whose form needs nothing filled in."""
+    return row.kind == TaskKind.REVIEW and not fields_to_fill(row)
 
 
 def clean_ids(task_ids: Any) -> list[int]:
@@ -46,17 +73,22 @@ def batch_approve(session: Session, user: User, task_ids: Any, comment: str | No
 
 def _approve_one(session: Session, user: User, task_id: int, comment: str | None) -> BatchResult:
     savepoint = session.begin_nested()
-    number = None
+    number, missing = None, []
     try:
         row = get_task(session, user, task_id)
-        number = row.case.number
+        number, missing = row.case.number, fields_to_fill(row)
         if political_step(row.case, row.bpmn_id):
             raise Conflict("政治把关步骤不能批量审批，请逐件办理")
         cases.complete_task(session, user, task_id, cases.APPROVE, comment, {})
+    except InvalidData as error:
+        savepoint.rollback()
+        if missing:
+            return BatchResult(task_id, False, f"{error.message}（需填写表单：{'、'.join(missing)}，请逐件办理）", number,
+                               tuple(missing))
+        detail = "；".join(str(v) for v in list((error.fields or {}).values())[:3])
+        return BatchResult(task_id, False, error.message + (f"（{detail}）" if detail else ""), number)
     except BaguanError as error:
         savepoint.rollback()
-        fields = getattr(error, "fields", None) or {}
-        detail = "；".join(f"{v}" for v in list(fields.values())[:3])
-        return BatchResult(task_id, False, error.message + (f"（{detail}）" if detail else ""), number)
+        return BatchResult(task_id, False, error.message, number)
     savepoint.commit()
     return BatchResult(task_id, True, "已同意", number)

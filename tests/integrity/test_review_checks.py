@@ -106,7 +106,8 @@ def test_batch_approval_refuses_each_case_whose_checks_are_not_confirmed(world: 
     assert body["approved"] == 0 and body["failed"] == 2
     for result in body["results"]:
         assert result["message"].startswith("核对未通过，不能同意：“收支预算已核对，资金来源合规”")
-        assert "须为“是”才能同意（当前：未填）" in result["message"]
+        assert "（需填写表单：收支预算已核对，资金来源合规，请逐件办理）" in result["message"]
+        assert result["missing_fields"] == ["收支预算已核对，资金来源合规"]
     assert [case_state(world, c)[:3] for c in cases] == before
 
 

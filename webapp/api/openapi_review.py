@@ -82,7 +82,9 @@ SCHEMAS: JSON = {
     "BatchResult": _object({
         "results": {"type": "array", "items": _object({
             "task_id": INT, "ok": {"type": "boolean"}, "message": {"type": "string", "description": "已同意，或未能审批的原因"},
-            "case_number": {"type": ["string", "null"]}})},
+            "case_number": {"type": ["string", "null"]},
+            "missing_fields": {"type": "array", "items": {"type": "string"},
+                               "description": "同意前须填写的表单字段（中文标题）；须逐件办理"}})},
         "approved": INT, "failed": INT}),
     "Phrase": _object({"id": {"type": ["integer", "null"], "description": "自己保存的常用语的 id；通用常用语为 null"},
                        "text": TEXT, "own": {"type": "boolean"}}),

@@ -128,8 +128,8 @@ def batch_approve() -> Response:
     body = json_object(SCHEMAS["BatchRequest"])
     results = batch.batch_approve(db_session(), api_user(), body["task_ids"], body.get("comment"))
     commit()
-    return jsonify({"results": [{"task_id": r.task_id, "ok": r.ok, "message": r.message, "case_number": r.case_number}
-                                for r in results],
+    return jsonify({"results": [{"task_id": r.task_id, "ok": r.ok, "message": r.message, "case_number": r.case_number,
+                                 "missing_fields": list(r.missing)} for r in results],
                     "approved": sum(r.ok for r in results), "failed": sum(not r.ok for r in results)})
 
 

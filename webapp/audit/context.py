@@ -7,6 +7,7 @@ from typing import Any
 
 from engine.journal import AuditEvent
 from engine.runtime.models import Case, HumanTask
+from engine.vocabulary import field_label
 
 from ..cases.context import Change, field_changes
 from ..templating import audit_label
@@ -19,11 +20,9 @@ RULE_DETAIL = {"table", "table_version", "inputs", "result"}
 def action_label(action: str, detail: dict[str, Any] | None = None) -> str:
     """The Chinese name of an action, including those of the auditor workspace and the process library."""
     return audit_label(action, detail)
+
+
 RULE_KEYS = ("rule", "rules", "rule_table", "decision_table", "dmn", "rule_version")
-EXTRA_LABELS = {"return_to_name": "退回至", "path": "访问路径", "reason": "原因", "format": "格式", "count": "条数",
-                "filters": "查询条件", "report": "报表", "checkpoint_id": "检查点", "event_id": "事件", "head_hash": "链头哈希",
-                "number": "编号", "process": "流程", "title": "标题", "version": "版本", "method": "方法",
-                "target": "访问对象"}
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,14 @@ def _entry(case: Case, event: AuditEvent) -> TrailEntry:
         str(detail.get("step_name") or ""), str(detail.get("role") or ""), on_behalf_of(detail),
         str(detail.get("comment") or ""), field_changes(case, changed) if changed else [],
         _attachments(detail.get("attachments")), _rules(event.action, detail),
-        [(EXTRA_LABELS.get(k, k), _text(v)) for k, v in sorted(detail.items()) if k not in hidden])
+        [(field_label(k), _detail_text(case, k, v)) for k, v in sorted(detail.items()) if k not in hidden])
+
+
+def _detail_text(case: Case, key: str, value: Any) -> str:
+    """A detail value as read: the process by its name, the rest as text."""
+    if key == "process" and value == case.process_key:
+        return case.definition.name
+    return _text(value)
 
 
 def on_behalf_of(detail: dict[str, Any]) -> str:
@@ -73,12 +79,24 @@ def _rules(action: str, detail: dict[str, Any]) -> list[str]:
     found = [f"{k}：{_text(detail[k])}" for k in RULE_KEYS if detail.get(k)]
     if action == "rule.decided":
         version = f"第 {detail['table_version']} 版" if detail.get("table_version") else "版本未登记"
-        found.insert(0, f"决策表 {detail.get('table', '')} {version}；输入 {_text(detail.get('inputs') or {})}；"
-                        f"结果 {_text(detail.get('result') or {})}")
+        found.insert(0, f"决策表 {detail.get('table', '')} {version}；输入 {_json(detail.get('inputs') or {})}；"
+                        f"结果 {_json(detail.get('result') or {})}")
     return found
 
 
+def _json(value: Any) -> str:
+    """The inputs and result of a decision table as the table names them, to re-run it."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
 def _text(value: Any) -> str:
+    """A detail value in words: lists joined with 、, 是/否, keys of nested objects by their titles."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list) and not any(isinstance(v, (dict, list)) for v in value):
+        return "、".join(_text(v) for v in value) or "（无）"
+    if isinstance(value, dict) and not any(isinstance(v, (dict, list)) for v in value.values()):
+        return "；".join(f"{field_label(str(k))}：{_text(v)}" for k, v in sorted(value.items())) or "（无）"
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)

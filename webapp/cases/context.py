@@ -15,6 +15,7 @@ from engine.cases.api_views import start_form
 from engine.identity.models import Organisation, User
 from engine.journal import AuditEvent
 from engine.runtime.models import Case, HumanTask
+from engine.vocabulary import COMPUTED_FIELDS
 
 from .. import formrender
 from ..templating import audit_label, status_label
@@ -154,4 +155,12 @@ def field_prop(forms: dict[str, Schema], key: str) -> Schema:
         prop = formrender.properties(schema).get(key)
         if prop:
             return dict(prop)
-    return {}
+    return computed_prop(key)
+
+
+def computed_prop(key: str) -> Schema:
+    """A read-only declaration for a variable the engine computes (会议表决结果, 涉外), titled from the vocabulary."""
+    if key not in COMPUTED_FIELDS:
+        return {}
+    return {"title": COMPUTED_FIELDS[key], "properties": {name: {"title": title}
+                                                           for name, title in COMPUTED_FIELDS.items()}}

@@ -150,6 +150,10 @@ def remove_signer(signer_id: int) -> Any:
     return redirect(url_for("tasks.task", task_id=task_id))
 
 
+def _case_name(result: Any) -> str:
+    return result.case_number or f"任务 {result.task_id}"
+
+
 @bp.post("/tasks/batch")
 @login_required
 def batch_approve() -> Any:
@@ -165,8 +169,11 @@ def batch_approve() -> Any:
         return redirect(url_for("tasks.inbox"))
     commit()
     done = [r for r in results if r.ok]
-    failed = [r for r in results if not r.ok]
-    flash(f"批量审批：已同意 {len(done)} 件", "success")
-    for r in failed:
-        flash(f"{r.case_number or ('任务 ' + str(r.task_id))} 未能审批：{r.message}", "warning")
+    if done:
+        flash(f"批量审批：已同意 {len(done)} 件（{'、'.join(_case_name(r) for r in done)}）", "success")
+    else:
+        flash("批量审批：没有事项被同意", "warning")
+    for r in results:
+        if not r.ok:
+            flash(f"{_case_name(r)} 未能审批：{r.message}", "warning")
     return redirect(url_for("tasks.inbox"))

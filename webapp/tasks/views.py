@@ -17,6 +17,7 @@ from engine.review import separation as separation
 from engine.review import task_ops as task_ops
 from engine.roles import role_label
 from engine.runtime.models import HumanTask
+from engine.vocabulary import TaskKind
 
 from ..cases.context import approval_checks, case_page, reference_choices, step_schema
 from ..cases.route import route_view
@@ -71,7 +72,10 @@ def _listing(tab: str, lister: Any, template: str, **extra: Any) -> Any:
 @bp.route("/", endpoint="inbox")
 @login_required
 def inbox_view() -> Any:
-    return _listing("todo", queries.todo_tasks, "tasks/inbox.html")
+    from engine.review import batch as batch
+    return _listing("todo", queries.todo_tasks, "tasks/inbox.html",
+                    needs_input=lambda page: {t.id: batch.fields_to_fill(t) for t in page.items
+                                              if t.kind == TaskKind.REVIEW})
 
 
 @bp.route("/done")
