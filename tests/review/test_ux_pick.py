@@ -57,3 +57,47 @@ def test_notifications_of_a_handled_task_are_marked_read_for_everyone(world: Wor
     assert unread(world, "xh_sg") == 0 and unread(world, second_sg) == 2
     act(world, second_sg, second, "approve")
     assert unread(world, second_sg) == 0 and unread(world, "xh_finance") == 2
+
+
+def people(client: FlaskClient, query: str) -> tuple[int, Any]:
+    response = client.get(f"/people?{query}", headers={"Accept": "application/json"})
+    return response.status_code, response.get_json()
+
+
+def usernames(body: Any) -> list[str]:
+    return [p["username"] for p in body["people"]]
+
+
+def test_the_proxy_picker_searches_the_members_of_ones_own_society(world: World, second_sg: str,
+                                                                   login: Callable[[str], FlaskClient]) -> None:
+    client = login("xh_sg")
+    status, body = people(client, "for=proxy")
+    assert status == 200
+    assert set(usernames(body)) == {"xh_staff", "xh_party", "xh_president", "xh_finance", "xh_fa", second_sg}
+    assert usernames(people(client, "for=proxy&q=FINANCE")[1]) == ["xh_finance"]
+    assert people(client, "for=proxy&q=测试xh_par")[1]["people"][0]["label"] == "测试xh_party（xh_party）"
+    html = page(client.get("/settings"))
+    assert 'list="proxy-people"' in html and '<option value="xh_finance"' in html and "yh_finance" not in html
+    status, body = people(client, "for=anyone")
+    assert status in (400, 422) and "用途无效" in body["error"]["message"]
+
+
+def test_task_pickers_offer_only_whom_the_operation_allows(world: World, plan_data: dict[str, Any], second_sg: str,
+                                                           login: Callable[[str], FlaskClient]) -> None:
+    case_id = start(world, plan_data)
+    task_id = open_task_id(world, case_id)
+    client = login("xh_sg")
+    assert usernames(people(client, f"for=transfer&task={task_id}")[1]) == [second_sg]
+    delegates = usernames(people(client, f"for=delegate&task={task_id}")[1])
+    assert "xh_finance" in delegates and "xh_staff" not in delegates and "xh_sg" not in delegates
+    signers = usernames(people(client, f"for=signer&task={task_id}")[1])
+    assert "xh_finance" in signers and "admin" not in signers
+    assert people(client, f"for=transfer&task={task_id}&q=nobody")[1]["people"] == []
+    html = page(client.get(f"/tasks/{task_id}"))
+    assert 'data-filter-select="transfer-user"' in html
+    status, body = people(login("xh_finance"), f"for=transfer&task={task_id}")
+    assert status == 403
+    assert people(login("yh_sg"), f"for=transfer&task={task_id}")[0] in (403, 404)
+    staff = login("xh_staff")
+    copies = usernames(people(staff, f"for=copy&case={case_id}&q=xh_f")[1])
+    assert copies == ["xh_fa", "xh_finance"]
