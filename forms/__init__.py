@@ -9,6 +9,8 @@ Three extension keywords (ignored by JSON Schema itself) state what a form's ans
   form's checks (预算余额充足 是/否 …) refuse 同意 when answered otherwise; 退回修改 and 不同意 stay possible.
 - ``"x-notAboveCase": {"paid_amount": "amount"}`` on the form: a number field may not exceed the case
   variable named (what was approved), e.g. the amount paid may not exceed the amount approved.
+- ``"x-hint": "请填写 11 位手机号或带区号的座机号"`` on a field: a format hint shown under its input and
+  in the message when its ``pattern`` refuses the answer (the field's ``description`` serves when absent).
 - ``"x-caseRef": "fee_filing"`` on a text field: the field holds the number of a completed case of that
   process of the same society (checked by the engine, offered as a picker by the web form).
 """
@@ -28,6 +30,8 @@ FORM_KEY = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 REQUIRED_FOR_APPROVE = "x-requiredForApprove"
 NOT_ABOVE_CASE = "x-notAboveCase"
 CASE_REF = "x-caseRef"
+HINT = "x-hint"
+MAX_HINT = 200
 RESERVED_KEYS = frozenset({"typename", "decision", "comment"})
 SUPPORTED_TYPES = {"string", "integer", "number", "boolean", "array", "object"}
 
@@ -97,6 +101,9 @@ def _check_field(key: str, name: str, prop: Any) -> None:
         raise FormError(f"表单 {key} 的字段 {name} 缺少中文标题 title")
     if prop.get("type") not in SUPPORTED_TYPES:
         raise FormError(f"表单 {key} 的字段 {name} 的类型不受支持")
+    hint = prop.get(HINT)
+    if hint is not None and (not isinstance(hint, str) or not 0 < len(hint) <= MAX_HINT):
+        raise FormError(f"表单 {key} 的字段 {name} 的 {HINT} 必须是不超过 {MAX_HINT} 字的文字")
     ref = prop.get(CASE_REF)
     if ref is not None and (prop.get("type") != "string" or not isinstance(ref, str) or not FORM_KEY.match(ref)):
         raise FormError(f"表单 {key} 的字段 {name} 的 {CASE_REF} 必须是流程标识，且只能用于文本字段")
@@ -200,10 +207,23 @@ def _message(error: ValidationError, declared: dict[str, Any]) -> str:
         "format": "日期格式应为 YYYY-MM-DD" if value == "date" else "格式不正确",
         "minItems": f"至少填写 {value} 行",
         "maxItems": f"最多填写 {value} 行",
-        "pattern": "格式不正确",
+        "pattern": _pattern_message(error.schema),
         "additionalProperties": "包含表单中没有的字段",
     }
     return messages.get(str(v), "内容不符合要求")
+
+
+def format_hint(prop: Any) -> str | None:
+    """The format hint of a field: its ``x-hint``, else its ``description``."""
+    if not isinstance(prop, dict):
+        return None
+    hint = prop.get(HINT) or prop.get("description")
+    return hint if isinstance(hint, str) and hint else None
+
+
+def _pattern_message(prop: Any) -> str:
+    hint = format_hint(prop)
+    return f"格式不正确：{hint}" if hint else "格式不正确"
 
 
 _TYPE_NAMES = {"string": "文本", "integer": "整数", "number": "数字", "boolean": "是/否", "array": "列表", "object": "对象"}

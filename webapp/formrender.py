@@ -11,6 +11,8 @@ from typing import Any, Iterable, Mapping
 
 from markupsafe import Markup, escape
 
+import forms as form_lib
+
 Schema = Mapping[str, Any]
 MISSING = object()
 TEXTAREA_LENGTH = 200
@@ -190,7 +192,7 @@ def _star(required: bool) -> Markup:
 
 
 def _hint(prop: Schema) -> Markup:
-    text = prop.get("description")
+    text = form_lib.format_hint(prop)
     return Markup('<p class="field-hint">{}</p>').format(text) if text else Markup("")
 
 

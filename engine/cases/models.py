@@ -104,3 +104,16 @@ class TaskDraft(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     comment: Mapped[Optional[str]] = mapped_column(Text)
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StartDraft(Base):
+    """发起时暂存: the unsent title, society and form data of one person's not yet filed case of one process."""
+
+    __tablename__ = "start_draft"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    org_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)

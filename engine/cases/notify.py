@@ -62,3 +62,24 @@ def announce_new_tasks(session: Session, case: Case, workflow: object, created: 
         if row.kind == TaskKind.REVIEW:
             for person in eligible_users(session, row):
                 notify(session, person.id, "task", f"新待办：{row.name}（{case.number} {case.title}）", case=case)
+
+
+TASK_KINDS = ("task", "transferred", "delegated", "delegate_resolved", "signer", "urged", "task.reminder",
+              "task.overdue")
+
+
+def settle_task_notifications(session: Session, case: Case, workflow: object, created: list[HumanTask],
+                              ready: object) -> int:
+    """Once the case moved, its task notifications (新待办, 转办, 催办, …) are marked read for everyone who can
+    no longer act on any of its open tasks: a handled task does not keep the badge growing."""
+    open_rows = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.status == "open"))
+    still_acting = {person.id for row in open_rows for person in eligible_users(session, row)}
+    rows = session.scalars(select(Notification).where(
+        Notification.case_id == case.id, Notification.read_at.is_(None),
+        Notification.kind.in_(TASK_KINDS))).all()
+    now, settled = utcnow(), 0
+    for row in rows:
+        if row.user_id not in still_acting:
+            row.read_at, settled = now, settled + 1
+    session.flush()
+    return settled

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine import journal as audit
 from engine.cases import operations as cases
-from engine.cases.notify import notify
+from engine.cases.notify import notify, settle_task_notifications
 from engine.db import utcnow
 from engine.errors import Conflict, InvalidData, PermissionDenied
 from engine.identity.access import (
@@ -94,6 +94,13 @@ def open_delegation(session: Session, row: HumanTask) -> TaskDelegation | None:
         TaskDelegation.task_id == row.id, TaskDelegation.kind == "delegate", TaskDelegation.resolved_at.is_(None)))
 
 
+def latest_transfer(session: Session, row: HumanTask) -> TaskDelegation | None:
+    """The last 转办 of ``row``: who handed it on, to whom, when and with what note."""
+    return session.scalar(select(TaskDelegation).where(TaskDelegation.task_id == row.id,
+                                                       TaskDelegation.kind == "transfer")
+                          .order_by(TaskDelegation.id.desc()).limit(1))
+
+
 def active_signer(session: Session, row: HumanTask) -> TaskSigner | None:
     return session.scalar(select(TaskSigner).where(TaskSigner.task_id == row.id, TaskSigner.status == "active"))
 
@@ -127,6 +134,7 @@ def transfer_task(session: Session, user: User, task_id: int, username: str, not
     _record(session, "task.transferred", user, row, target, text, **acting_for)
     notify(session, target.id, "transferred", f"{user.name}将“{row.name}”转办给您：{row.case.title}", case=row.case)
     session.flush()
+    settle_task_notifications(session, row.case, None, [], None)
     return row
 
 

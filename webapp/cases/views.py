@@ -8,6 +8,7 @@ from flask_login import login_required
 
 from engine.cases import operations as cases
 from engine.cases import queries as queries
+from engine.cases import start_drafts as start_drafts
 from engine.cases.api_views import start_form
 from engine.errors import InvalidData, NotFound
 from engine.identity.access import may_act
@@ -38,19 +39,39 @@ def start(key: str) -> Any:
     definition, orgs = startable(key)
     schema = start_form(definition)
     if request.method != "POST":
-        return render_start(definition, orgs, schema)
+        draft = start_drafts.start_draft_of(db_session(), me(), definition.key)
+        if draft is None:
+            return render_start(definition, orgs, schema)
+        return render_start(definition, orgs, schema, dict(draft.data), title=draft.title, org_id=draft.org_id,
+                            saved_at=draft.saved_at)
     org = chosen_org(orgs, request.form.get("_org"))
     title = request.form.get("_title", "")
     data = formrender.parse_form(schema, request.form) if schema else {}
+    if request.form.get("decision") == "save_draft":
+        return save_start_draft(definition, orgs, schema, org, title, data)
     try:
         case = cases.start_case(db_session(), me(), definition.key, org, title, data)
     except InvalidData as error:
         db_session().rollback()
         return render_start(definition, orgs, schema, data, error.fields, title, org.id), 422
     case_id, number = case.id, case.number
+    start_drafts.discard_start_draft(db_session(), me(), definition.key)
     commit()
     flash(f"已提交，编号 {number}", "success")
     return redirect(url_for("cases.case", case_id=case_id))
+
+
+def save_start_draft(definition: ProcessDefinition, orgs: list[Organisation], schema: dict[str, Any] | None,
+                     org: Organisation, title: str, data: dict[str, Any]) -> Any:
+    """暂存 on the start form: keep what was typed so far; the start page reloads it next time."""
+    try:
+        start_drafts.save_start_draft(db_session(), me(), definition.key, org.id, title, data)
+    except InvalidData as error:
+        db_session().rollback()
+        return render_start(definition, orgs, schema, data, error.fields, title, org.id), 422
+    commit()
+    flash("已暂存，下次打开此发起页面时会自动填入", "success")
+    return redirect(url_for("cases.start", key=definition.key))
 
 
 def startable(key: str) -> tuple[ProcessDefinition, list[Organisation]]:
@@ -72,10 +93,10 @@ def chosen_org(orgs: list[Organisation], raw: str | None) -> Organisation:
 
 def render_start(definition: ProcessDefinition, orgs: list[Organisation], schema: dict[str, Any] | None,
                  values: dict[str, Any] | None = None, errors: dict[str, str] | None = None, title: str = "",
-                 org_id: int | None = None) -> str:
+                 org_id: int | None = None, saved_at: Any = None) -> str:
     return render_template("cases/start.html", definition=definition, orgs=orgs, schema=schema,
-                           values=values or {}, errors=errors or {}, title=title,
-                           org_id=org_id or orgs[0].id, extra_titles=START_TITLES,
+                           values=values or {}, errors=errors or {}, title=title, saved_at=saved_at,
+                           org_id=org_id if org_id in {o.id for o in orgs} else orgs[0].id, extra_titles=START_TITLES,
                            references=reference_choices(db_session(), schema, orgs))
 
 

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("tasks", __name__)
 
-from . import files, ops, settings, views  # noqa: E402,F401  (registers the routes on bp)
+from . import files, ops, people, settings, views  # noqa: E402,F401  (registers the routes on bp)

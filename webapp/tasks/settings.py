@@ -10,6 +10,7 @@ from flask_login import login_required
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.input_limits import DATE_RANGE_HINT, in_date_range
 from engine.review import phrases as phrases
+from engine.review import pickers as pickers
 from engine.review import proxies as proxies
 
 from ..extensions import commit, db_session
@@ -46,7 +47,8 @@ def _form_date(name: str) -> date | None:
 def settings() -> Any:
     session, user = db_session(), me()
     return render_template("tasks/settings.html", phrases=phrases.phrases_for(session, user),
-                           rules=proxies.my_rules(session, user), proxy_limits=proxies.proxy_limits)
+                           rules=proxies.my_rules(session, user), proxy_limits=proxies.proxy_limits,
+                           proxy_people=pickers.matching(pickers.proxy_candidates(session, user), None))
 
 
 @bp.post("/settings/phrases")
