@@ -246,7 +246,7 @@ def token_create(username: str) -> None:
 @token.command("list")
 @click.argument("username", required=False)
 def token_list(username: str | None) -> None:
-    """List tokens (of one user): id, user, first characters, created, expires, status."""
+    """列出 API 令牌（可只列某个用户的）：编号、用户、开头字符、创建时间、到期时间、状态。"""
     with command_session() as session:
         rows = api_tokens.list_tokens(session, username)
     if not rows:
@@ -259,7 +259,7 @@ def token_list(username: str | None) -> None:
 @token.command("revoke")
 @click.argument("token_id", metavar="ID")
 def token_revoke(token_id: str) -> None:
-    """Revoke a token by the id shown in ``baguan token list``."""
+    """按 baguan token list 显示的编号撤销一个令牌。"""
     number = token_id.strip().lstrip("#")
     if not number.isdigit() or len(number) > 18:
         raise CliError(f"令牌编号必须是正整数（见 baguan token list），当前值：{token_id}")

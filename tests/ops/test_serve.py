@@ -93,7 +93,11 @@ def _probe(url: str, path: str) -> tuple[int, dict[str, object]]:
     return response.status_code, response.get_json()
 
 
+BEAT = "INSERT INTO worker_heartbeat (name, host, pid, last_seen) VALUES ('w1', 'h', 1, :at)"
+
+
 def test_healthz_and_readyz_on_a_current_database(migrated: str) -> None:
+    _execute(migrated, BEAT, at=utcnow())
     assert _probe(migrated, "/healthz") == (200, {"status": "ok"})
     assert _probe(migrated, "/readyz") == (200, {"status": "ready"})
 
@@ -107,14 +111,13 @@ def test_readyz_reports_an_old_schema_and_an_unreachable_database(migrated: str)
     assert _probe("postgresql://nobody@127.0.0.1:1/none", "/healthz")[0] == 200
 
 
-def test_readyz_checks_the_worker_heartbeat_when_that_table_exists(migrated: str) -> None:
-    _execute(migrated, "CREATE TABLE worker_heartbeat (name VARCHAR(100) PRIMARY KEY, beat_at TIMESTAMP NOT NULL)")
+def test_readyz_checks_the_worker_heartbeat(migrated: str) -> None:
     status, body = _probe(migrated, "/readyz")
     assert status == 503 and body["problems"] == ["没有定时器进程（baguan worker）的心跳"]
-    _execute(migrated, "INSERT INTO worker_heartbeat (name, beat_at) VALUES ('w1', :at)", at=utcnow() - timedelta(minutes=10))
+    _execute(migrated, BEAT, at=utcnow() - timedelta(minutes=10))
     status, body = _probe(migrated, "/readyz")
     assert status == 503 and "最近一次心跳在" in body["problems"][0]
-    _execute(migrated, "UPDATE worker_heartbeat SET beat_at = :at", at=utcnow())
+    _execute(migrated, "UPDATE worker_heartbeat SET last_seen = :at", at=utcnow())
     assert _probe(migrated, "/readyz") == (200, {"status": "ready"})
 
 
