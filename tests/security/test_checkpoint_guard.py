@@ -63,7 +63,7 @@ def test_stored_checkpoints_refuse_changes_on_postgresql(statement: str, world: 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_init_db_installs_the_checkpoint_guard(db_url: str) -> None:
     result = run_cli(db_url, "init-db")
-    assert result.exit_code == 0 and "0007_checkpoint_guard" in result.stdout, result.output
+    assert result.exit_code == 0 and "数据库已就绪" in result.stdout, result.output
     from engine.db import make_engine
     engine = make_engine(db_url)
     with engine.connect() as connection:
