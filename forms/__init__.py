@@ -3,10 +3,14 @@
 A form is a JSON object schema whose ``properties`` are the only fields a task accepts. This module knows
 nothing of the engine or the web layer.
 
-Three extension keywords (ignored by JSON Schema itself) state what a form's answers mean for a decision:
+Four extension keywords (ignored by JSON Schema itself) state what a form's answers mean for a decision:
 
 - ``"x-requiredForApprove": {"budget_balance_ok": true}`` on the form: the answers 同意 requires. A review
   form's checks (预算余额充足 是/否 …) refuse 同意 when answered otherwise; 退回修改 and 不同意 stay possible.
+- ``"x-batchConfirm": true`` on a form with ``x-requiredForApprove``: in 批量审批 the reviewer may confirm
+  those checks once for the whole batch (``checks_confirmed``), which fills them for each case; without the
+  confirmation each such case is refused, naming the checks. Forms without it are never approved in a batch
+  unless their checks were filled beforehand.
 - ``"x-notAboveCase": {"paid_amount": "amount"}`` on the form: a number field may not exceed the case
   variable named (what was approved), e.g. the amount paid may not exceed the amount approved.
 - ``"x-caseRef": "fee_filing"`` on a text field: the field holds the number of a completed case of that
@@ -26,6 +30,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 FORMS_DIR = Path(__file__).resolve().parent
 FORM_KEY = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 REQUIRED_FOR_APPROVE = "x-requiredForApprove"
+BATCH_CONFIRM = "x-batchConfirm"
 NOT_ABOVE_CASE = "x-notAboveCase"
 CASE_REF = "x-caseRef"
 RESERVED_KEYS = frozenset({"typename", "decision", "comment"})
@@ -78,6 +83,9 @@ def _check_approve_rules(key: str, schema: dict[str, Any]) -> None:
             raise FormError(f"表单 {key} 的 {REQUIRED_FOR_APPROVE} 引用了未声明的字段 {name}")
         if not Draft202012Validator(prop).is_valid(wanted):
             raise FormError(f"表单 {key} 的 {REQUIRED_FOR_APPROVE} 中字段 {name} 要求的答案不符合该字段的类型")
+    confirm = schema.get(BATCH_CONFIRM, False)
+    if not isinstance(confirm, bool) or (confirm and not rules):
+        raise FormError(f"表单 {key} 的 {BATCH_CONFIRM} 只能是 true/false，且只用于声明了 {REQUIRED_FOR_APPROVE} 的表单")
 
 
 def _check_limits(key: str, schema: dict[str, Any]) -> None:
@@ -118,6 +126,16 @@ def approval_checks(schema: dict[str, Any]) -> dict[str, Any]:
     """The answers 同意 requires, by field title (for display beside the form)."""
     declared = schema.get("properties", {})
     return {declared[name]["title"]: wanted for name, wanted in (schema.get(REQUIRED_FOR_APPROVE) or {}).items()}
+
+
+def batch_confirmable(schema: dict[str, Any] | None) -> bool:
+    """Whether 批量审批 may fill this form's checks from one confirmation for the whole batch."""
+    return bool(schema) and schema.get(BATCH_CONFIRM) is True and bool(schema.get(REQUIRED_FOR_APPROVE))
+
+
+def batch_confirmed_answers(schema: dict[str, Any] | None) -> dict[str, Any]:
+    """The answers a batch confirmation fills in (the checks 同意 requires), or nothing for other forms."""
+    return dict(schema[REQUIRED_FOR_APPROVE]) if schema and batch_confirmable(schema) else {}
 
 
 def limit_refusals(schema: dict[str, Any], data: dict[str, Any], case_data: dict[str, Any]) -> dict[str, str]:

@@ -1,6 +1,10 @@
 """批量审批: approve several selected tasks with one opinion. Each approval is its own audited completion in
 its own savepoint, so one task that cannot be approved (stale, not eligible, a form to fill, a political
-pre-review step) does not block the rest."""
+pre-review step) does not block the rest.
+
+A step whose form lets its checks be confirmed for the whole batch (``x-batchConfirm``, e.g. 秘书长审核's
+“已核对业务与合规要点”) is approved only when the reviewer confirmed them (``checks_confirmed``); the
+confirmation fills those checks for each case. Other forms' checks are never filled by a batch."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+import forms as form_lib
 from engine import journal as audit
 from engine.cases import operations as cases
 from engine.cases.queries import get_task
@@ -35,28 +40,45 @@ def clean_ids(task_ids: Any) -> list[int]:
     return ids
 
 
-def batch_approve(session: Session, user: User, task_ids: Any, comment: str | None) -> list[BatchResult]:
-    """同意 each selected task with the same opinion; returns one result per task, in the order given."""
+def batch_approve(session: Session, user: User, task_ids: Any, comment: str | None,
+                  checks_confirmed: bool = False) -> list[BatchResult]:
+    """同意 each selected task with the same opinion; returns one result per task, in the order given.
+
+    ``checks_confirmed``: the reviewer confirms, once for the batch, the checks of the forms that allow it."""
     ids = clean_ids(task_ids)
-    results = [_approve_one(session, user, task_id, comment) for task_id in ids]
+    if not isinstance(checks_confirmed, bool):
+        raise InvalidData("核对确认无效", {"checks_confirmed": "应为 true 或 false"})
+    results = [_approve_one(session, user, task_id, comment, checks_confirmed) for task_id in ids]
     audit.record(session, "task.batch_completed", actor=user, comment=(comment or "").strip()[:cases.MAX_COMMENT],
-                 approved=[r.task_id for r in results if r.ok], failed=[r.task_id for r in results if not r.ok])
+                 approved=[r.task_id for r in results if r.ok], failed=[r.task_id for r in results if not r.ok],
+                 checks_confirmed=checks_confirmed)
     return results
 
 
-def _approve_one(session: Session, user: User, task_id: int, comment: str | None) -> BatchResult:
+def _approve_one(session: Session, user: User, task_id: int, comment: str | None,
+                 checks_confirmed: bool) -> BatchResult:
     savepoint = session.begin_nested()
     number = None
+    form = None
     try:
         row = get_task(session, user, task_id)
         number = row.case.number
         if political_step(row.case, row.bpmn_id):
             raise Conflict("政治把关步骤不能批量审批，请逐件办理")
-        cases.complete_task(session, user, task_id, cases.APPROVE, comment, {})
+        form = row.case.definition.forms.get(row.form_key) if row.form_key else None
+        data = form_lib.batch_confirmed_answers(form) if checks_confirmed else {}
+        cases.complete_task(session, user, task_id, cases.APPROVE, comment, data)
     except BaguanError as error:
         savepoint.rollback()
         fields = getattr(error, "fields", None) or {}
         detail = "；".join(f"{v}" for v in list(fields.values())[:3])
-        return BatchResult(task_id, False, error.message + (f"（{detail}）" if detail else ""), number)
+        hint = _confirm_hint(form) if not checks_confirmed and isinstance(error, InvalidData) else ""
+        return BatchResult(task_id, False, error.message + (f"（{detail}）" if detail else "") + hint, number)
     savepoint.commit()
     return BatchResult(task_id, True, "已同意", number)
+
+
+def _confirm_hint(form: dict[str, Any] | None) -> str:
+    if not form_lib.batch_confirmable(form):
+        return ""
+    return "；如已逐件核对，请勾选“已逐件核对所选事项的核对项”后再批量同意"
