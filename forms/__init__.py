@@ -116,7 +116,9 @@ def approval_refusals(schema: dict[str, Any], data: dict[str, Any]) -> dict[str,
     refusals = {}
     for name, wanted in (schema.get(REQUIRED_FOR_APPROVE) or {}).items():
         answer = data.get(name)
-        if answer != wanted or type(answer) is not type(wanted):
+        if answer is not None and type(answer) is not type(wanted):
+            continue  # a wrongly typed answer is reported by validation (格式不正确), not as a failed check
+        if answer != wanted:
             refusals[name] = (f"“{declared[name]['title']}”须为“{_shown(wanted)}”才能同意"
                               f"（当前：{_shown(answer)}）；请退回修改或不同意")
     return refusals

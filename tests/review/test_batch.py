@@ -14,9 +14,11 @@ from ..conftest import World
 from .helpers import act, approve_to, open_steps, open_task_id, start
 
 
-def run_batch(world: World, username: str, ids: Any, comment: str = "同意。") -> list[batch.BatchResult]:
+def run_batch(world: World, username: str, ids: Any, comment: str = "同意。",
+              checks_confirmed: bool = True) -> list[batch.BatchResult]:
+    """批量审批 with the reviewer's confirmation of the 秘书长审核 check (test_review_checks covers its absence)."""
     with world.sessions() as session, session.begin():
-        return batch.batch_approve(session, world.user(session, username), ids, comment)
+        return batch.batch_approve(session, world.user(session, username), ids, comment, checks_confirmed)
 
 
 def test_batch_approval_with_one_stale_task(world: World, plan_data: dict[str, Any]) -> None:
