@@ -9,8 +9,8 @@ Four extension keywords (ignored by JSON Schema itself) state what a form's answ
   form's checks (预算余额充足 是/否 …) refuse 同意 when answered otherwise; 退回修改 and 不同意 stay possible.
 - ``"x-batchConfirm": true`` on a form with ``x-requiredForApprove``: in 批量审批 the reviewer may confirm
   those checks once for the whole batch (``checks_confirmed``), which fills them for each case; without the
-  confirmation each such case is refused, naming the checks. Forms without it are never approved in a batch
-  unless their checks were filled beforehand.
+  confirmation each such case is refused, naming the checks. A batch never fills the checks of other forms
+  (预算余额充足 …): such steps are refused in 批量审批 and decided one by one.
 - ``"x-notAboveCase": {"paid_amount": "amount"}`` on the form: a number field may not exceed the case
   variable named (what was approved), e.g. the amount paid may not exceed the amount approved.
 - ``"x-caseRef": "fee_filing"`` on a text field: the field holds the number of a completed case of that

@@ -72,13 +72,14 @@ def _approve_one(session: Session, user: User, task_id: int, comment: str | None
         savepoint.rollback()
         fields = getattr(error, "fields", None) or {}
         detail = "；".join(f"{v}" for v in list(fields.values())[:3])
-        hint = _confirm_hint(form) if not checks_confirmed and isinstance(error, InvalidData) else ""
+        hint = "" if checks_confirmed else _confirm_hint(form, fields)
         return BatchResult(task_id, False, error.message + (f"（{detail}）" if detail else "") + hint, number)
     savepoint.commit()
     return BatchResult(task_id, True, "已同意", number)
 
 
-def _confirm_hint(form: dict[str, Any] | None) -> str:
-    if not form_lib.batch_confirmable(form):
+def _confirm_hint(form: dict[str, Any] | None, fields: dict[str, Any]) -> str:
+    """How to pass a check the batch could have filled: tick the confirmation."""
+    if not form_lib.batch_confirmable(form) or not set(fields) & set(form_lib.batch_confirmed_answers(form)):
         return ""
     return "；如已逐件核对，请勾选“已逐件核对所选事项的核对项”后再批量同意"
