@@ -3,10 +3,14 @@
 A form is a JSON object schema whose ``properties`` are the only fields a task accepts. This module knows
 nothing of the engine or the web layer.
 
-Three extension keywords (ignored by JSON Schema itself) state what a form's answers mean for a decision:
+Four extension keywords (ignored by JSON Schema itself) state what a form's answers mean for a decision:
 
 - ``"x-requiredForApprove": {"budget_balance_ok": true}`` on the form: the answers 同意 requires. A review
   form's checks (预算余额充足 是/否 …) refuse 同意 when answered otherwise; 退回修改 and 不同意 stay possible.
+- ``"x-batchConfirm": true`` on a form with ``x-requiredForApprove``: in 批量审批 the reviewer may confirm
+  those checks once for the whole batch (``checks_confirmed``), which fills them for each case; without the
+  confirmation each such case is refused, naming the checks. A batch never fills the checks of other forms
+  (预算余额充足 …): such steps are refused in 批量审批 and decided one by one.
 - ``"x-notAboveCase": {"paid_amount": "amount"}`` on the form: a number field may not exceed the case
   variable named (what was approved), e.g. the amount paid may not exceed the amount approved.
 - ``"x-hint": "请填写 11 位手机号或带区号的座机号"`` on a field: a format hint shown under its input and
@@ -28,6 +32,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 FORMS_DIR = Path(__file__).resolve().parent
 FORM_KEY = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 REQUIRED_FOR_APPROVE = "x-requiredForApprove"
+BATCH_CONFIRM = "x-batchConfirm"
 NOT_ABOVE_CASE = "x-notAboveCase"
 CASE_REF = "x-caseRef"
 HINT = "x-hint"
@@ -82,6 +87,9 @@ def _check_approve_rules(key: str, schema: dict[str, Any]) -> None:
             raise FormError(f"表单 {key} 的 {REQUIRED_FOR_APPROVE} 引用了未声明的字段 {name}")
         if not Draft202012Validator(prop).is_valid(wanted):
             raise FormError(f"表单 {key} 的 {REQUIRED_FOR_APPROVE} 中字段 {name} 要求的答案不符合该字段的类型")
+    confirm = schema.get(BATCH_CONFIRM, False)
+    if not isinstance(confirm, bool) or (confirm and not rules):
+        raise FormError(f"表单 {key} 的 {BATCH_CONFIRM} 只能是 true/false，且只用于声明了 {REQUIRED_FOR_APPROVE} 的表单")
 
 
 def _check_limits(key: str, schema: dict[str, Any]) -> None:
@@ -115,7 +123,9 @@ def approval_refusals(schema: dict[str, Any], data: dict[str, Any]) -> dict[str,
     refusals = {}
     for name, wanted in (schema.get(REQUIRED_FOR_APPROVE) or {}).items():
         answer = data.get(name)
-        if answer != wanted or type(answer) is not type(wanted):
+        if answer is not None and type(answer) is not type(wanted):
+            continue  # a wrongly typed answer is reported by validation (格式不正确), not as a failed check
+        if answer != wanted:
             refusals[name] = (f"“{declared[name]['title']}”须为“{_shown(wanted)}”才能同意"
                               f"（当前：{_shown(answer)}）；请退回修改或不同意")
     return refusals
@@ -125,6 +135,16 @@ def approval_checks(schema: dict[str, Any]) -> dict[str, Any]:
     """The answers 同意 requires, by field title (for display beside the form)."""
     declared = schema.get("properties", {})
     return {declared[name]["title"]: wanted for name, wanted in (schema.get(REQUIRED_FOR_APPROVE) or {}).items()}
+
+
+def batch_confirmable(schema: dict[str, Any] | None) -> bool:
+    """Whether 批量审批 may fill this form's checks from one confirmation for the whole batch."""
+    return bool(schema) and schema.get(BATCH_CONFIRM) is True and bool(schema.get(REQUIRED_FOR_APPROVE))
+
+
+def batch_confirmed_answers(schema: dict[str, Any] | None) -> dict[str, Any]:
+    """The answers a batch confirmation fills in (the checks 同意 requires), or nothing for other forms."""
+    return dict(schema[REQUIRED_FOR_APPROVE]) if schema and batch_confirmable(schema) else {}
 
 
 def limit_refusals(schema: dict[str, Any], data: dict[str, Any], case_data: dict[str, Any]) -> dict[str, str]:

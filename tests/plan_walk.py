@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .review_checks import SG_CHECKS
+
 PARTY = {"party_review_opinion": "政治方向正确，同意提交。"}
 FINANCE = {"budget_checked": True}
 FOREIGN_AFFAIRS = {"fa_opinion": "涉外事项须另行报批。"}
@@ -23,7 +25,7 @@ FOREIGN_STEPS = ["draft", "sg_review", "finance_check", "fa_countersign", "party
                  "council_meeting", "cast_filing"]
 
 _ACTORS: dict[str, tuple[str, dict[str, Any]]] = {
-    "sg_review": ("sg", {}), "finance_check": ("finance", FINANCE), "fa_countersign": ("fa", FOREIGN_AFFAIRS),
+    "sg_review": ("sg", SG_CHECKS), "finance_check": ("finance", FINANCE), "fa_countersign": ("fa", FOREIGN_AFFAIRS),
     "party_review": ("party", PARTY), "president_review": ("president", {}), "council_meeting": ("sg", COUNCIL),
     "cast_filing": ("cast", FILING)}
 

@@ -69,7 +69,7 @@ PLAN = {
     "income_total": 500000, "expense_total": 480000, "party_building_plan": "开展主题党日活动 4 次。",
 }
 STEP_ACTORS: dict[str, tuple[str, dict[str, Any]]] = {
-    "sg_review": ("sg", {}), "finance_check": ("finance", {"budget_checked": True}),
+    "sg_review": ("sg", {"sg_compliance_checked": True}), "finance_check": ("finance", {"budget_checked": True}),
     "party_review": ("party", {"party_review_opinion": "政治方向正确，同意提交。"}),
     "president_review": ("president", {}),
     "council_meeting": ("sg", {

@@ -16,6 +16,7 @@ from engine.studio import versions as studio
 from engine.studio.diff import diff_versions
 
 from ..conftest import World, add_test_user
+from ..review_checks import approval_data
 from .diagrams import ADDED_STEP, ANNUAL_PLAN, with_supervisor_review, without_sg_review
 
 
@@ -41,7 +42,8 @@ def _open_task(world: World, case_id: int) -> HumanTask:
 def _approve(world: World, case_id: int, username: str, data: dict[str, Any] | None = None) -> str:
     task = _open_task(world, case_id)
     with world.sessions() as session, session.begin():
-        cases.complete_task(session, world.user(session, username), task.id, "approve", "", data or {})
+        cases.complete_task(session, world.user(session, username), task.id, "approve", "",
+                            approval_data(task.form_key, "approve", data))
     return task.name
 
 

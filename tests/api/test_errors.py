@@ -127,7 +127,7 @@ def test_completing_twice_is_409(api: Api, plan_data: dict[str, Any]) -> None:
     ({"decision": "return", "comment": "  "}, {"comment": "选择“退回修改”时必须填写审批意见"}),
     ({"decision": "reject"}, {"comment": "选择“不同意”时必须填写审批意见"}),
     ({"decision": "submit"}, {"decision": "可选：同意、退回修改、不同意"}),
-    ({"decision": "approve", "data": {"THRESHOLD": 10**12}}, {"THRESHOLD": "表单中没有这个字段"}),
+    ({"decision": "approve", "data": {"THRESHOLD": 10**12, "sg_compliance_checked": True}}, {"THRESHOLD": "表单中没有这个字段"}),
     ({"decision": "approve", "data": {"sg_compliance_checked": "是"}}, {"sg_compliance_checked": "格式不正确（应为是/否）"}),
     ({"comment": "同意"}, {"decision": "必填"}),
 ])

@@ -11,6 +11,7 @@ from engine.runtime.models import Case, HumanTask
 
 from ..conftest import World
 from ..plan_walk import REVIEW_STEPS, actor
+from ..review_checks import approval_data
 
 
 def file_plan(world: World, plan: dict[str, Any], society: str = "XH", title: str = "2027 年度工作计划") -> int:
@@ -24,9 +25,10 @@ def file_plan(world: World, plan: dict[str, Any], society: str = "XH", title: st
 def decide(world: World, case_id: int, username: str, decision: str = "approve", comment: str = "",
            data: dict[str, Any] | None = None) -> None:
     with world.sessions() as session, session.begin():
-        task_id = session.scalar(select(HumanTask.id).where(HumanTask.case_id == case_id,
-                                                            HumanTask.status == "open"))
-        cases.complete_task(session, world.user(session, username), task_id, decision, comment, data or {})
+        task = session.scalar(select(HumanTask).where(HumanTask.case_id == case_id, HumanTask.status == "open"))
+        assert task is not None
+        cases.complete_task(session, world.user(session, username), task.id, decision, comment,
+                            approval_data(task.form_key, decision, data))
 
 
 def run_plan_through(world: World, case_id: int, society: str = "XH") -> None:

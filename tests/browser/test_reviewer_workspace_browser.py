@@ -36,6 +36,9 @@ def test_reviewer_journeys(page) -> None:
     page.get_by_role("button", name="原则同意，请按意见修改后办理。").click()
     assert page.input_value("#comment") == "原则同意，请按意见修改后办理。"
     page.get_by_role("button", name="同意", exact=True).click()
+    assert "须为“是”才能同意" in page.locator("main").inner_text()
+    page.check("#f-sg_compliance_checked")
+    page.get_by_role("button", name="同意", exact=True).click()
     page.wait_for_url(re.compile(r"/$"))
     log_out(page)
 
@@ -75,6 +78,11 @@ def test_reviewer_journeys(page) -> None:
 
     log_in(page, "xh_sg")
     page.locator(f"tr:has-text('{number}') input[name=task_ids]").check()
+    page.fill("#batch-form input[name=comment]", "同意。")
+    page.get_by_role("button", name="批量同意").click()
+    assert "已逐件核对所选事项的核对项" in page.locator(".flashes").inner_text()
+    page.locator(f"tr:has-text('{number}') input[name=task_ids]").check()
+    page.check("#batch-form input[name=checks_confirmed]")
     page.fill("#batch-form input[name=comment]", "同意。")
     page.get_by_role("button", name="批量同意").click()
     assert "已同意 1 件" in page.locator(".flashes").inner_text()

@@ -132,6 +132,7 @@ def test_an_old_case_finishes_on_its_version_while_a_new_case_runs_the_new_step(
     assert "监事审核" in row.inner_text()
     assert page.locator("tr", has_text=old_number).count() == 0
     row.get_by_role("link", name="办理").click()
+    page.check("#f-sg_compliance_checked")
     page.get_by_role("button", name="同意", exact=True).click()
     page.wait_for_url(re.compile(r"/$"))
     log_out(page)

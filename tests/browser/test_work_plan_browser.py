@@ -70,7 +70,7 @@ def test_each_role_takes_the_plan_to_filed(page) -> None:
     number = file_plan(page)
     log_out(page)
     for username, fields in (
-        ("xh_sg", {}),
+        ("xh_sg", {"#f-sg_compliance_checked": True}),
         ("xh_finance", {"#f-budget_checked": True}),
         ("xh_party", {"#comment": "政治方向正确，重大活动清单合规，同意提交理事长审定。"}),
         ("xh_president", {}),

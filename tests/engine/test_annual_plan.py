@@ -14,6 +14,7 @@ from engine.runtime.serialization import dump_state
 
 from ..conftest import World
 from ..plan_walk import REVIEW_STEPS, actor
+from ..review_checks import SG_CHECKS, approval_data
 
 
 def open_tasks(session: Any, case_id: int) -> list[HumanTask]:
@@ -31,7 +32,8 @@ def act(world: World, username: str, case_id: int, decision: str, comment: str =
         data: dict[str, Any] | None = None) -> Case:
     with world.sessions() as session, session.begin():
         [task] = open_tasks(session, case_id)
-        case = cases.complete_task(session, world.user(session, username), task.id, decision, comment, data or {})
+        case = cases.complete_task(session, world.user(session, username), task.id, decision, comment,
+                                   approval_data(task.form_key, decision, data))
         restored = cases.load_workflow(case)
         assert dump_state(restored) == case.state or restored.is_completed()
         return case
@@ -85,7 +87,7 @@ def test_comment_required_unless_approving(world: World, plan_data: dict[str, An
 def test_undeclared_fields_are_refused(world: World, plan_data: dict[str, Any]) -> None:
     case_id = start(world, plan_data)
     with pytest.raises(InvalidData) as error:
-        act(world, "xh_sg", case_id, "approve", data={"THRESHOLD": 10**12})
+        act(world, "xh_sg", case_id, "approve", data={"THRESHOLD": 10**12, **SG_CHECKS})
     assert error.value.fields == {"THRESHOLD": "表单中没有这个字段"}
 
 

@@ -22,6 +22,7 @@ from engine.runtime.models import Case, HumanTask
 from engine.runtime.projection import ready_human_tasks
 
 from ..conftest import World, add_test_user
+from ..review_checks import SG_CHECKS
 
 WAIT_SECONDS = 15
 
@@ -133,7 +134,8 @@ def _start(world: World, plan: dict[str, Any], username: str = "xh_staff") -> Ca
 def _approver(world: World, username: str, task_id: int) -> Callable[[], str]:
     def approve() -> str:
         with world.sessions() as session, session.begin():
-            cases.complete_task(session, world.user(session, username), task_id, "approve", f"{username} 同意", {})
+            cases.complete_task(session, world.user(session, username), task_id, "approve", f"{username} 同意",
+                                SG_CHECKS)
         return username
     return approve
 

@@ -14,6 +14,7 @@ from engine.runtime.models import Case, HumanTask, ProcessDefinition
 
 from ..conftest import PROJECT_ROOT, World
 from ..plan_walk import REVIEW_STEPS, actor
+from ..review_checks import approval_data
 
 OLD_NAME, NEW_NAME = "秘书长审核", "秘书长合规审核"
 
@@ -47,7 +48,8 @@ def _start(world: World, plan: dict[str, Any]) -> int:
 def _act(world: World, case_id: int, username: str, data: dict[str, Any] | None = None) -> HumanTask:
     with world.sessions() as session, session.begin():
         [task] = session.scalars(select(HumanTask).where(HumanTask.case_id == case_id, HumanTask.status == "open"))
-        cases.complete_task(session, world.user(session, username), task.id, "approve", "", data or {})
+        cases.complete_task(session, world.user(session, username), task.id, "approve", "",
+                            approval_data(task.form_key, "approve", data))
         return task
 
 

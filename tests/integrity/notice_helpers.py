@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from engine.runtime.models import Case
 
 from ..api.conftest import Api
+from ..api.flow import with_sg_check
 from ..conftest import World
 
 
@@ -62,8 +63,10 @@ def open_task(case: dict[str, Any]) -> dict[str, Any]:
 
 def api_decide(api: Api, username: str, case: dict[str, Any], decision: str = "approve",
                data: dict[str, Any] | None = None, comment: str | None = None) -> Any:
-    return api.post(username, "/tasks/{task_id}/complete", task_id=open_task(case)["id"],
-                    json={"decision": decision, "comment": comment, "data": data or {}})
+    task_id = open_task(case)["id"]
+    return api.post(username, "/tasks/{task_id}/complete", task_id=task_id,
+                    json={"decision": decision, "comment": comment,
+                          "data": with_sg_check(api, username, task_id, decision, data) or {}})
 
 
 def api_case(api: Api, username: str, case_id: int) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from ..api.conftest import Api
 from ..api.flow import approve_until, file_plan, open_task_id
 from ..conftest import World
+from ..review_checks import SG_CHECKS
 from ..webapp.helpers import decide, page, task_ids
 from .who_helpers import add_person, case_state, proxy_dates
 
@@ -56,7 +57,8 @@ def test_a_proxy_still_decides_the_principals_ordinary_steps(api: Api, world: Wo
                                                             plan_data: dict[str, Any]) -> None:
     case = file_plan(api, plan_data)
     assert api.post("xh_sg", "/proxies", json={"proxy": "xh_fa", **proxy_dates()}).get_json()["limits"] == []
-    done = api.post("xh_fa", "/tasks/{task_id}/complete", task_id=open_task_id(case), json={"decision": "approve"})
+    done = api.post("xh_fa", "/tasks/{task_id}/complete", task_id=open_task_id(case),
+                    json={"decision": "approve", "data": SG_CHECKS})
     assert done.status_code == 200
     [decided] = [t for t in done.get_json()["tasks"] if t["step"] == "sg_review"]
     assert decided["completed_by"]["username"] == "xh_fa"

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from ..api.conftest import Api
 from ..api.flow import act, approve_until, file_plan, open_step, open_task_id
 from ..conftest import World
+from ..review_checks import SG_CHECKS
 from ..webapp.helpers import decide, page
 from .who_helpers import add_person, case_state, proxy_dates
 
@@ -117,7 +118,7 @@ def test_an_approval_handed_to_an_after_signer_counts_as_deciding_the_level(api:
     case = file_plan(api, plan_data)
     task_id = open_task_id(case)
     api.post("xh_sg", "/tasks/{task_id}/signers", task_id=task_id, json={"user": second, "position": "after"})
-    api.post("xh_sg", "/tasks/{task_id}/complete", task_id=task_id, json={"decision": "approve"})
+    api.post("xh_sg", "/tasks/{task_id}/complete", task_id=task_id, json={"decision": "approve", "data": SG_CHECKS})
     case = act(api, second, case, "approve")  # the step completes in the after-signer's name
     case = approve_until(api, case, "president_review")
     assert api.post("xh_president", "/proxies", json={"proxy": "xh_sg", **proxy_dates()}).status_code == 201

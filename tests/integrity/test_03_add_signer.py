@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from ..api.conftest import Api
 from ..api.flow import approve_until, file_plan, open_step, open_task_id
 from ..conftest import World
+from ..review_checks import SG_CHECKS
 from ..webapp.helpers import decide, page
 from .who_helpers import actions, add_person, case_state
 
@@ -62,7 +63,7 @@ def test_a_signer_without_the_role_gives_an_opinion_that_goes_back_to_the_holder
     history = api.get("xh_sg", "/cases/{case_id}/history", case_id=case["id"]).get_json()
     assert history[-1]["action"] == "task.signer_opinion"
     assert history[-1]["detail"]["decision"] == "reject" and history[-1]["detail"]["comment"] == "预算超支，不同意"
-    done = api.post("xh_sg", "/tasks/{task_id}/complete", task_id=task_id, json={"decision": "approve"}).get_json()
+    done = api.post("xh_sg", "/tasks/{task_id}/complete", task_id=task_id, json={"decision": "approve", "data": SG_CHECKS}).get_json()
     assert open_step(done) == "finance_check"
 
 

@@ -10,6 +10,7 @@ from engine.library.models import CaseDecision
 from engine.runtime.models import Case, HumanTask
 
 from ..conftest import World
+from ..review_checks import approval_data
 
 
 def open_tasks(session: Any, case_id: int) -> list[HumanTask]:
@@ -33,7 +34,8 @@ def act(world: World, username: str, case_id: int, decision: str = "approve", co
         data: dict[str, Any] | None = None) -> Case:
     with world.sessions() as session, session.begin():
         [task] = open_tasks(session, case_id)
-        return cases.complete_task(session, world.user(session, username), task.id, decision, comment, data or {})
+        return cases.complete_task(session, world.user(session, username), task.id, decision, comment,
+                                   approval_data(task.form_key, decision, data))
 
 
 def steps(world: World, case_id: int) -> list[str]:

@@ -7,6 +7,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from ..api.conftest import Api
+from ..api.flow import with_sg_check
 from .helpers import meeting
 from .test_academic_event import event
 from .test_large_expense import FINANCE_OK, expense
@@ -24,8 +25,10 @@ def open_task(case: dict[str, Any]) -> int:
 
 def complete(api: Api, username: str, case: dict[str, Any], decision: str = "approve", comment: str | None = None,
              data: dict[str, Any] | None = None, status: int = 200) -> dict[str, Any]:
-    response = api.post(username, "/tasks/{task_id}/complete", task_id=open_task(case),
-                        json={"decision": decision, "comment": comment, "data": data})
+    task_id = open_task(case)
+    response = api.post(username, "/tasks/{task_id}/complete", task_id=task_id,
+                        json={"decision": decision, "comment": comment,
+                              "data": with_sg_check(api, username, task_id, decision, data)})
     assert response.status_code == status, response.get_json()
     body: dict[str, Any] = response.get_json()
     return body

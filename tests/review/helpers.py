@@ -10,6 +10,7 @@ from engine.runtime.models import Case, HumanTask
 
 from ..conftest import World
 from ..plan_walk import PARTY, actor
+from ..review_checks import approval_data
 
 __all__ = ["PARTY", "act", "actions", "approve_to", "open_steps", "open_task_id", "start"]
 
@@ -42,8 +43,8 @@ def act(world: World, username: str, case_id: int, decision: str, comment: str =
         data: dict[str, Any] | None = None, return_to: str | None = None) -> Case:
     with world.sessions() as session, session.begin():
         [task] = open_tasks(session, case_id)
-        return cases.complete_task(session, world.user(session, username), task.id, decision, comment, data or {},
-                                   return_to=return_to)
+        return cases.complete_task(session, world.user(session, username), task.id, decision, comment,
+                                   approval_data(task.form_key, decision, data), return_to=return_to)
 
 
 def approve_to(world: World, case_id: int, step: str, plan: dict[str, Any] | None = None) -> None:

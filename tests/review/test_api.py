@@ -9,6 +9,7 @@ from webapp.extensions import db_session
 from ..api.conftest import Api
 from ..api.flow import act, approve_until, file_plan, open_task_id
 from ..plan_walk import FINANCE
+from ..review_checks import SG_CHECKS
 
 
 def test_list_filters_search_and_counts(api: Api, plan_data: dict[str, Any]) -> None:
@@ -100,7 +101,8 @@ def test_delegate_reply_and_signers_through_the_api(api: Api, plan_data: dict[st
     assert detail["holder"]["username"] == "xh_finance" and detail["decisions"] == []
     seen = api.get("xh_finance", "/tasks/{task_id}", task_id=task_id).get_json()
     assert seen["decisions"] == []
-    refused = api.post("xh_finance", "/tasks/{task_id}/complete", task_id=task_id, json={"decision": "approve"})
+    refused = api.post("xh_finance", "/tasks/{task_id}/complete", task_id=task_id,
+                       json={"decision": "approve", "data": SG_CHECKS})
     assert refused.status_code == 403
     assert api.post("xh_finance", "/tasks/{task_id}/reply", task_id=task_id, json={}).status_code == 422
     detail = api.post("xh_finance", "/tasks/{task_id}/reply", task_id=task_id, json={"opinion": "可行"}).get_json()
@@ -108,12 +110,14 @@ def test_delegate_reply_and_signers_through_the_api(api: Api, plan_data: dict[st
     bad = api.post("xh_sg", "/tasks/{task_id}/signers", task_id=task_id, json={"user": "xh_president", "position": "x"})
     assert bad.status_code == 422
     api.post("xh_sg", "/tasks/{task_id}/signers", task_id=task_id, json={"user": "xh_president", "position": "after"})
-    assert api.post("xh_sg", "/tasks/{task_id}/complete", task_id=task_id, json={"decision": "approve"}).status_code == 200
+    assert api.post("xh_sg", "/tasks/{task_id}/complete", task_id=task_id,
+                    json={"decision": "approve", "data": SG_CHECKS}).status_code == 200
     detail = api.get("xh_president", "/tasks/{task_id}", task_id=task_id).get_json()
     assert detail["status"] == "open" and detail["decisions"] == ["approve", "reject"]
     assert api.post("xh_president", "/tasks/{task_id}/complete", task_id=task_id,
-                    json={"decision": "approve"}).status_code == 200
-    case = api.post("xh_sg", "/tasks/{task_id}/complete", task_id=task_id, json={"decision": "approve"}).get_json()
+                    json={"decision": "approve", "data": SG_CHECKS}).status_code == 200
+    case = api.post("xh_sg", "/tasks/{task_id}/complete", task_id=task_id,
+                    json={"decision": "approve", "data": SG_CHECKS}).get_json()
     assert [t["step"] for t in case["tasks"] if t["status"] == "open"] == ["finance_check"]
     actions = [e["action"] for e in api.get("xh_sg", "/cases/{case_id}/history", case_id=case["id"]).get_json()]
     assert actions[-6:] == ["task.delegated", "task.delegate_resolved", "task.signer_added", "task.signed",
@@ -147,7 +151,8 @@ def test_batch_phrases_proxies_and_notifications_through_the_api(api: Api, plan_
     from engine.clock import beijing_today
     first, second = file_plan(api, plan_data, title="甲"), file_plan(api, plan_data, title="乙")
     result = api.post("xh_sg", "/tasks/batch-approve", json={
-        "task_ids": [open_task_id(first), open_task_id(second), 999999], "comment": "同意。"}).get_json()
+        "task_ids": [open_task_id(first), open_task_id(second), 999999], "comment": "同意。",
+        "checks_confirmed": True}).get_json()
     assert [r["ok"] for r in result["results"]] == [True, True, False]
     assert (result["approved"], result["failed"]) == (2, 1)
     for case in (first, second):

@@ -17,9 +17,11 @@ from ..processes.helpers import start as process_start
 from .helpers import act, approve_to, open_steps, open_task_id, start
 
 
-def run_batch(world: World, username: str, ids: Any, comment: str = "同意。") -> list[batch.BatchResult]:
+def run_batch(world: World, username: str, ids: Any, comment: str = "同意。",
+              checks_confirmed: bool = True) -> list[batch.BatchResult]:
+    """批量审批 with the reviewer's confirmation of the 秘书长审核 check (test_review_checks covers its absence)."""
     with world.sessions() as session, session.begin():
-        return batch.batch_approve(session, world.user(session, username), ids, comment)
+        return batch.batch_approve(session, world.user(session, username), ids, comment, checks_confirmed)
 
 
 def test_batch_approval_with_one_stale_task(world: World, plan_data: dict[str, Any]) -> None:
@@ -98,7 +100,7 @@ def test_batch_result_page_names_what_was_approved_and_what_needs_input(world: W
     plans = [start(world, plan_data, title=f"计划{n}") for n in range(2)]
     client = login("xh_sg")
     response = client.post("/tasks/batch", data={"task_ids": [str(open_task_id(world, c)) for c in plans],
-                                                  "comment": "同意。"}, follow_redirects=True)
+                                                  "comment": "同意。", "checks_confirmed": "1"}, follow_redirects=True)
     body = response.get_data(as_text=True)
     numbers = [case_number(world, c) for c in plans]
     assert "alert-success" in body and "已同意 2 件" in body and all(n in body for n in numbers)

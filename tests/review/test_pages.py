@@ -143,7 +143,8 @@ def test_batch_approval_from_the_inbox(login: Login, plan_data: dict[str, Any], 
     html = page(client.get("/"))
     ids = [int(i) for i in re.findall(r'name="task_ids" value="(\d+)"', html)]
     assert len(ids) == 2 and "批量同意" in html
-    response = client.post("/tasks/batch", data={"task_ids": [str(i) for i in ids] + ["99999"], "comment": "同意"},
+    response = client.post("/tasks/batch", data={"task_ids": [str(i) for i in ids] + ["99999"], "comment": "同意",
+                                                 "checks_confirmed": "1"},
                            follow_redirects=True)
     html = page(response)
     assert "已同意 2 件" in html and "任务 99999 未能审批" in html

@@ -11,6 +11,7 @@ from engine.journal import AuditEvent
 from engine.runtime.models import HumanTask
 
 from ..conftest import World
+from ..review_checks import SG_CHECKS
 from .helpers import assert_clean_failure, run_cli
 
 EDITS = {
@@ -30,7 +31,7 @@ def _history(world: World, plan: dict[str, Any]) -> list[int]:
         with world.sessions() as session, session.begin():
             task_id = session.scalar(select(HumanTask.id).where(HumanTask.case_id == case.id,
                                                                 HumanTask.status == "open"))
-            data = {"budget_checked": True} if username == "xh_finance" else {}
+            data = {"budget_checked": True} if username == "xh_finance" else SG_CHECKS
             cases.complete_task(session, world.user(session, username), task_id, "approve", "", data)
     with world.sessions() as session:
         return list(session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)))

@@ -8,6 +8,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from ..plan_walk import COUNCIL
+from ..review_checks import SG_CHECKS
 
 PLAN_TITLE = "2027 年度工作计划"
 
@@ -53,6 +54,10 @@ def only_task(client: FlaskClient) -> int:
 
 
 def decide(client: FlaskClient, task_id: int, decision: str, comment: str = "", **data: str) -> TestResponse:
+    """Post the task's form. 同意 with no fields ticks the 秘书长审核 check (a form without that field ignores
+    it, as the web form reads only its declared fields); pass ``sg_compliance_checked=""`` to leave it unticked."""
+    if decision == "approve" and not data:
+        data = {name: field_text(value) for name, value in SG_CHECKS.items()}
     return client.post(f"/tasks/{task_id}", data={"decision": decision, "comment": comment, **data})
 
 

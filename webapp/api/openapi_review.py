@@ -77,7 +77,11 @@ SCHEMAS: JSON = {
     "BatchRequest": _object({
         "task_ids": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 100,
                      "description": "要同意的任务 id"},
-        "comment": {"type": ["string", "null"], "maxLength": 2000, "description": "统一的审批意见（选填）"}},
+        "comment": {"type": ["string", "null"], "maxLength": 2000, "description": "统一的审批意见（选填）"},
+        "checks_confirmed": {"type": "boolean", "default": False,
+                             "description": "审批人确认已逐件核对所选事项的核对项（如秘书长审核的“已核对业务与合规要点”），"
+                                            "为每件填入这些核对项；未确认时，这类步骤逐件被拒绝并写明核对项。"
+                                            "其他表单的核对项（如预算余额充足）不由批量确认填写"}},
         required=["task_ids"]),
     "BatchResult": _object({
         "results": {"type": "array", "items": _object({

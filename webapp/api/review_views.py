@@ -126,7 +126,8 @@ def remove_signer(signer_id: int) -> Response:
 def batch_approve() -> Response:
     from engine.review import batch as batch
     body = json_object(SCHEMAS["BatchRequest"])
-    results = batch.batch_approve(db_session(), api_user(), body["task_ids"], body.get("comment"))
+    results = batch.batch_approve(db_session(), api_user(), body["task_ids"], body.get("comment"),
+                                  checks_confirmed=body.get("checks_confirmed", False))
     commit()
     return jsonify({"results": [{"task_id": r.task_id, "ok": r.ok, "message": r.message, "case_number": r.case_number,
                                  "missing_fields": list(r.missing)} for r in results],

@@ -162,7 +162,8 @@ def batch_approve() -> Any:
     raw = request.form.getlist("task_ids")
     ids = [int(i) for i in raw if i.isdigit() and len(i) < 10]
     try:
-        results = batch.batch_approve(db_session(), me(), ids, request.form.get("comment"))
+        results = batch.batch_approve(db_session(), me(), ids, request.form.get("comment"),
+                                      checks_confirmed=request.form.get("checks_confirmed") == "1")
     except InvalidData as error:
         db_session().rollback()
         flash(error.message, "error")
