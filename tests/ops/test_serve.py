@@ -156,7 +156,7 @@ def test_two_web_servers_and_a_worker_share_one_postgresql(pg_schema: str, tmp_p
         _, tasks = api(second, sg, "GET", "/tasks")
         [task] = [t for t in tasks["items"] if t["case_id"] == case["id"]]
         status, body = api(second, sg, "POST", f"/tasks/{task['id']}/complete",
-                           {"decision": "approve", "comment": "同意", "data": {}})
+                           {"decision": "approve", "comment": "同意", "data": {"sg_compliance_checked": True}})
         assert status == 200, body
         status, seen = api(first, staff, "GET", f"/cases/{case['id']}")
         assert status == 200
