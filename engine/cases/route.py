@@ -19,6 +19,7 @@ from engine.cases.notify import eligible_users
 from engine.errors import BaguanError
 from engine.identity.models import Membership, User
 from engine.journal import AuditEvent
+from engine.library.multisign import is_multi_instance, step_lane
 from engine.roles import resolve_role, task_scope_org_id
 from engine.runtime.deploy import specs_for
 from engine.runtime.models import Case, HumanTask
@@ -120,14 +121,14 @@ def _upcoming_steps(session: Session, case: Case, open_rows: list[HumanTask]) ->
 
 
 def _upcoming(session: Session, case: Case, process: Any, node: Any, conditional: bool) -> RouteStep:
-    role = resolve_role(_lane(process, node))
+    role = resolve_role(step_lane(process, node))
     code = role.code if role else "admin"
     props = _properties(process, node)
     kind = props.get("kind", "review")
     return RouteStep(RouteState.UPCOMING, node.bpmn_id, node.bpmn_name or node.bpmn_id, code,
                      people=(case.creator.name,) if kind == "draft" else tuple(_holders(session, case, code, kind)),
                      conditional=conditional, form_key=props.get("formKey"),
-                     sign_mode=SignMode.ALL if _is_multi(node) else SignMode.ANY)
+                     sign_mode=SignMode.ALL if is_multi_instance(node) else SignMode.ANY)
 
 
 def _holders(session: Session, case: Case, role: str, kind: str) -> list[str]:
@@ -151,17 +152,8 @@ def _by_bpmn_id(process: Any, ids: set[str]) -> list[Any]:
     return list(found.values())
 
 
-def _is_multi(spec: Any) -> bool:
-    return getattr(spec, "data_input", None) is not None and getattr(spec, "input_item", None) is not None
-
-
 def _child(process: Any, spec: Any) -> Any | None:
-    return process.task_specs.get(getattr(spec, "task_spec", None) or "") if _is_multi(spec) else None
-
-
-def _lane(process: Any, spec: Any) -> str | None:
-    child = _child(process, spec)
-    return spec.lane or (child.lane if child is not None else None)
+    return process.task_specs.get(getattr(spec, "task_spec", None) or "") if is_multi_instance(spec) else None
 
 
 def _properties(process: Any, spec: Any) -> dict[str, str]:

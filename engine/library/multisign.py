@@ -21,7 +21,8 @@ from engine.runtime.models import HumanTask
 from engine.runtime.specs import task_properties
 
 
-def _is_mi(spec: Any) -> bool:
+def is_multi_instance(spec: Any) -> bool:
+    """A parallel multi-instance user task (会签/或签/票签)."""
     return getattr(spec, "data_input", None) is not None and getattr(spec, "input_item", None) is not None
 
 
@@ -32,7 +33,7 @@ def signer_lists(session: Session, specs: tuple[Any, dict[str, Any]], org: Organ
     result: dict[str, list[str]] = {}
     for each in (spec, *subprocesses.values()):
         for task_spec in each.task_specs.values():
-            role = resolve_role(_lane(each, task_spec)) if _is_mi(task_spec) else None
+            role = resolve_role(step_lane(each, task_spec)) if is_multi_instance(task_spec) else None
             if role is not None:
                 scope = task_scope_org_id(org, role.code)
                 names = session.scalars(select(User.username).join(Membership, Membership.user_id == User.id).where(
@@ -42,20 +43,20 @@ def signer_lists(session: Session, specs: tuple[Any, dict[str, Any]], org: Organ
     return result
 
 
-def _lane(process: Any, mi_spec: Any) -> str | None:
-    """The lane sits on the instance spec (``name [child]``), not on the multi-instance wrapper."""
-    child = process.task_specs.get(getattr(mi_spec, "task_spec", None) or "")
-    return mi_spec.lane or (child.lane if child is not None else None)
+def step_lane(process: Any, spec: Any) -> str | None:
+    """The lane of a step; for a multi-instance wrapper it sits on the instance spec (``name [child]``)."""
+    child = process.task_specs.get(getattr(spec, "task_spec", None) or "") if is_multi_instance(spec) else None
+    return spec.lane or (child.lane if child is not None else None)
 
 
 def instance_parent(task: Task) -> Any | None:
     """The multi-instance spec when ``task`` is one signer's instance."""
     parent = task.parent
-    return parent.task_spec if parent is not None and _is_mi(parent.task_spec) else None
+    return parent.task_spec if parent is not None and is_multi_instance(parent.task_spec) else None
 
 
 def is_mi_parent(task: Task) -> bool:
-    return _is_mi(task.task_spec)
+    return is_multi_instance(task.task_spec)
 
 
 def signer_of(task: Task) -> str | None:

@@ -6,11 +6,12 @@ A user task marks itself a 公示 with the property ``publicNotice=true`` (with 
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Iterable
 
 from sqlalchemy.orm import Session
 
+from engine.clock import to_beijing
 from engine.db import utcnow
 from engine.errors import Conflict
 from engine.identity.models import User
@@ -18,7 +19,6 @@ from engine.runtime.bpmn_checks import Problem
 from engine.runtime.models import HumanTask
 from engine.vocabulary import Decision
 
-BEIJING_OFFSET = timedelta(hours=8)
 OBJECTION_FIELD = "objection_received"
 
 
@@ -38,7 +38,7 @@ def notice_problems(task_specs: Iterable[Any]) -> list[Problem]:
 
 
 def beijing_text(value: datetime) -> str:
-    local = value + BEIJING_OFFSET
+    local = to_beijing(value)
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（北京时间）"
 
 
