@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from engine.db import make_engine, make_session_factory
 from engine.identity.models import Organisation, User
+from engine.review import task_ops as task_ops
+from engine.runtime.models import HumanTask
 
 from ..audit.helpers import file_plan
 from ..conftest import ANNUAL_PLAN, World
@@ -88,6 +90,9 @@ def test_a_filer_drafts_attaches_and_files_from_the_phone(page: Any, world: Worl
     assert "预算表.pdf" in page.locator(".kept-files").inner_text()
     fits(page, "start-draft-file", size)
     buttons_in_view(page, "提交", "暂存")
+    page.locator("#start-files").scroll_into_view_if_needed()
+    fits(page, "start-attach-view", size, full_page=False)
+    assert in_view(page, page.get_by_role("button", name="提交", exact=True)), "提交 stays in view mid-form"
     shows_no_raw_key(page, world, "start-draft-file")
 
     fill_rest_of_plan(page)
@@ -134,3 +139,24 @@ def test_a_secretary_ticks_the_check_and_batch_approves(page: Any, world: World,
     fits(page, "batch-done", size)
     shows_no_raw_key(page, world, "batch-done")
     log_out(page, size)
+
+
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+def test_the_delegate_replies_from_the_bar_on_the_phone(page: Any, world: World, size: str) -> None:
+    case_id = file_plan(world, dict(ANNUAL_PLAN))
+    with world.sessions() as session, session.begin():
+        task_id = session.scalars(select(HumanTask.id).where(HumanTask.case_id == case_id,
+                                                             HumanTask.status == "open")).one()
+        task_ops.delegate_task(session, world.user(session, "xh_sg"), task_id, "xh_finance", "请核对经费安排")
+    viewport(page, size)
+    log_in(page, "xh_finance")
+    page.goto(f"/tasks/{task_id}")
+    fits(page, "delegate-reply", size, full_page=False)
+    buttons_in_view(page, "回复意见")
+    assert in_view(page, page.locator(".action-bar #opinion"))
+    assert "请核对经费安排" in page.locator("#reply").inner_text()
+    shows_no_raw_key(page, world, "delegate-reply")
+    page.fill("#opinion", "经费安排合理")
+    page.get_by_role("button", name="回复意见", exact=True).click()
+    page.wait_for_url(re.compile(r"/$"))
+    assert "已回复意见" in page.locator(".flashes").inner_text()
