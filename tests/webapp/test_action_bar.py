@@ -41,7 +41,8 @@ def test_a_kept_tick_stays_ticked_after_a_draft(login: Login, plan_data: dict[st
     client = login("xh_sg")
     task_id = only_task(client)
     client.post(f"/tasks/{task_id}", data={"decision": "save_draft", "sg_compliance_checked": "1"})
-    assert re.search(r'name="sg_compliance_checked" value="1" checked', action_bar(page(client.get(f"/tasks/{task_id}"))))
+    bar = action_bar(page(client.get(f"/tasks/{task_id}")))
+    assert re.search(r'name="sg_compliance_checked" value="1" checked', bar)
 
 
 def test_the_delegate_replies_from_the_action_bar(login: Login, plan_data: dict[str, Any]) -> None:
