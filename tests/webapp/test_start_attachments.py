@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from engine.cases import operations as cases
 from engine.cases import start_files as start_files
 from engine.cases.models import Attachment, StartDraftFile
 from engine.errors import InvalidData, NotFound
@@ -137,3 +138,28 @@ def test_the_engine_keeps_files_only_for_a_process_one_may_file(world: World, up
         with pytest.raises(InvalidData):
             start_files.add_start_file(session, staff, "annual_plan", "a.pdf", PDF, uploads)
     assert len(files_under(uploads)) == start_files.MAX_START_FILES
+
+
+def test_files_beyond_the_request_limit_are_refused_in_chinese(world: World, uploads: Path,
+                                                              login: Callable[[str], FlaskClient]) -> None:
+    client = login("xh_staff")
+    big = b"%PDF-" + b"0" * (2 * 1024 * 1024 + 512 * 1024)
+    response = client.post("/start/annual_plan", data=draft_with([(big, "甲.pdf"), (big, "乙.pdf")]),
+                           content_type=MULTIPART)
+    assert response.status_code == 413 and "上传内容过大" in page(response)
+    assert count(world, StartDraftFile) == 0 and files_under(uploads) == []
+
+
+def test_a_rolled_back_filing_leaves_the_kept_file_where_it_was(world: World, plan_data: dict[str, Any],
+                                                                 uploads: Path) -> None:
+    with world.sessions() as session, session.begin():
+        start_files.add_start_file(session, world.user(session, "xh_staff"), "annual_plan", "a.pdf", PDF, uploads)
+    [kept] = files_under(uploads)
+    with world.sessions() as session:
+        with pytest.raises(RuntimeError):
+            with session.begin():
+                staff = world.user(session, "xh_staff")
+                case = cases.start_case(session, staff, "annual_plan", world.org(session, "XH"), "计划", plan_data)
+                assert len(start_files.attach_start_files(session, staff, case, uploads)) == 1
+                raise RuntimeError("a later step of the same request failed")
+    assert files_under(uploads) == [kept] and count(world, StartDraftFile) == 1 and count(world, Attachment) == 0
