@@ -51,7 +51,8 @@ lock:
 clean:
 	rm -rf $(VENV) instance
 
-# PNGs of the inbox, a task, a case with 流程进度, 我发起的, the 审批单, the studio and the audit case page at
-# 390×844 (phone) and 1366×768 (laptop), written to screenshots/ by the Chromium layout test.
+# PNGs of the inbox, a task, a case with 流程进度, 我发起的, the 审批单, the studio, the audit case page, 发起 with
+# 暂存 and an attachment, 批量审批 and the 委派 reply at 390×844 (phone) and 1366×768 (laptop), written to
+# screenshots/ by the Chromium layout tests.
 screenshots: $(STAMP)
-	BAGUAN_SCREENSHOTS=screenshots $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_phone_layout.py
+	BAGUAN_SCREENSHOTS=screenshots $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_phone_layout.py tests/browser/test_phone_start_and_batch.py

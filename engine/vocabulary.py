@@ -84,6 +84,8 @@ class AuditAction(Labelled):
     CASE_RECALLED = "case.recalled"
     CASE_STARTED = "case.started"
     CASE_START_DRAFT_SAVED = "case.start_draft_saved"
+    CASE_START_FILE_ADDED = "case.start_file_added"
+    CASE_START_FILE_REMOVED = "case.start_file_removed"
     CASE_URGED = "case.urged"
     CASE_WITHDRAWN = "case.withdrawn"
     HOLIDAYS_IMPORTED = "holidays.imported"
@@ -164,6 +166,7 @@ LABELS: dict[type[Labelled], dict[Labelled, str]] = {
         AuditAction.TASK_BATCH_COMPLETED: "批量审批", AuditAction.TASK_COMPLETED: "处理",
         AuditAction.TASK_DELEGATE_RESOLVED: "委派回复", AuditAction.TASK_DELEGATED: "委派",
         AuditAction.TASK_DRAFT_SAVED: "暂存", AuditAction.CASE_START_DRAFT_SAVED: "发起暂存",
+        AuditAction.CASE_START_FILE_ADDED: "发起暂存附件", AuditAction.CASE_START_FILE_REMOVED: "删除发起暂存附件",
         AuditAction.TASK_ESCALATED: "超期督办", AuditAction.TASK_REMINDED: "到期提醒",
         AuditAction.TASK_SIGNED: "签署同意", AuditAction.TASK_SIGNER_ADDED: "加签", AuditAction.TASK_SIGNER_OPINION: "加签意见", AuditAction.TASK_SIGNER_REMOVED: "减签",
         AuditAction.TASK_TRANSFERRED: "转办", AuditAction.TIMER_PARKED: "定时器停放",

@@ -117,3 +117,20 @@ class StartDraft(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StartDraftFile(Base):
+    """An attachment chosen on the 发起 form before the case exists; it becomes the case's attachment once filed."""
+
+    __tablename__ = "start_draft_file"
+    __table_args__ = (Index("ix_start_draft_file_owner", "user_id", "process_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    process_key: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(80))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,6 +1,9 @@
 """Files that belong to a database transaction: written under a temporary name (mode 0600, directory 0700), moved
 into place only after the transaction commits, and deleted when it rolls back, so a failed request leaves no
-orphan file and a committed row never points at a file another user of the machine can read."""
+orphan file and a committed row never points at a file another user of the machine can read.
+
+A file already in place can be moved (``move_file``) or removed (``remove_file``) the same way: only once the
+transaction commits; a rollback leaves it where it was."""
 from __future__ import annotations
 
 import os
@@ -18,7 +21,9 @@ _PENDING = "baguan_staged_files"
 @dataclass(frozen=True)
 class StagedFile:
     temporary: Path
-    final: Path
+    final: Path | None
+    """None: the file is removed at the commit."""
+    kept_on_rollback: bool = False
 
 
 def stage_file(session: Session, folder: Path, name: str, data: bytes) -> Path:
@@ -31,6 +36,19 @@ def stage_file(session: Session, folder: Path, name: str, data: bytes) -> Path:
         handle.write(data)
     _pending(session).append(StagedFile(temporary, final))
     return final
+
+
+def move_file(session: Session, source: Path, folder: Path, name: str) -> Path:
+    """``source`` becomes ``folder/name`` when ``session`` commits; a rollback leaves it as it was."""
+    folder.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
+    os.chmod(folder, DIRECTORY_MODE)
+    _pending(session).append(StagedFile(source, folder / name, kept_on_rollback=True))
+    return folder / name
+
+
+def remove_file(session: Session, path: Path) -> None:
+    """``path`` is deleted when ``session`` commits; a rollback keeps it."""
+    _pending(session).append(StagedFile(path, None, kept_on_rollback=True))
 
 
 def _pending(session: Session) -> list[StagedFile]:
@@ -47,7 +65,10 @@ def _publish(session: Session) -> None:
         return
     staged, session.info[_PENDING] = session.info.get(_PENDING, []), []
     for item in staged:
-        os.replace(item.temporary, item.final)
+        if item.final is None:
+            item.temporary.unlink(missing_ok=True)
+        else:
+            os.replace(item.temporary, item.final)
 
 
 def _discard(session: Session, transaction: SessionTransaction) -> None:
@@ -56,4 +77,5 @@ def _discard(session: Session, transaction: SessionTransaction) -> None:
         return
     staged, session.info[_PENDING] = session.info.get(_PENDING, []), []
     for item in staged:
-        item.temporary.unlink(missing_ok=True)
+        if not item.kept_on_rollback:
+            item.temporary.unlink(missing_ok=True)

@@ -15,6 +15,7 @@ from engine.cases.models import StartDraft
 from engine.db import utcnow
 from engine.errors import InvalidData, NotFound
 from engine.identity.models import User
+from engine.runtime.models import ProcessDefinition
 from engine.vocabulary import AuditAction
 
 MAX_TITLE = 200
@@ -27,15 +28,22 @@ def _check_title(title: str | None) -> str:
     return text
 
 
-def save_start_draft(session: Session, user: User, process_key: str, org_id: int | None, title: str | None,
-                     data: Any) -> StartDraft:
-    """Keep what was typed on the start form of ``process_key`` so far (the user must be able to file it)."""
+def startable_definition(session: Session, user: User, process_key: str,
+                         org_id: int | None = None) -> ProcessDefinition:
+    """The process ``user`` may file (for ``org_id`` when given); NotFound otherwise."""
     found = next(((d, orgs) for d, orgs in queries.startable_processes(session, user) if d.key == process_key), None)
     if found is None:
         raise NotFound("流程不存在，或您没有发起此流程的权限")
     definition, orgs = found
     if org_id is not None and org_id not in {o.id for o in orgs}:
         raise NotFound("所选学会不存在，或您不能以其名义发起此流程")
+    return definition
+
+
+def save_start_draft(session: Session, user: User, process_key: str, org_id: int | None, title: str | None,
+                     data: Any) -> StartDraft:
+    """Keep what was typed on the start form of ``process_key`` so far (the user must be able to file it)."""
+    definition = startable_definition(session, user, process_key, org_id)
     text = _check_title(title)
     check_draft(start_form(definition), data, None)
     draft = session.get(StartDraft, (user.id, process_key)) or StartDraft(user_id=user.id, process_key=process_key)

@@ -26,7 +26,8 @@ def live_url(tmp_path: Path) -> Iterator[str]:
     Base.metadata.create_all(engine)
     seed_world(make_session_factory(engine))
     engine.dispose()
-    app = create_app({"DATABASE_URL": url, "BAGUAN_ENV": "testing", "SECRET_KEY": "browser-test-secret-0123456789"},
+    app = create_app({"DATABASE_URL": url, "BAGUAN_ENV": "testing", "SECRET_KEY": "browser-test-secret-0123456789",
+                      "UPLOAD_DIR": str(tmp_path / "uploads")},
                      environ={"BAGUAN_ENV": "testing"})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

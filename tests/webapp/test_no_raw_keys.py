@@ -6,6 +6,7 @@ import csv
 import html
 import io
 import re
+from pathlib import Path
 from typing import Any, Callable
 
 from flask.testing import FlaskClient
@@ -113,6 +114,32 @@ def test_pages_and_exports_show_no_raw_keys(world: World, login: Login, plan_dat
         assert report.status_code == 200, table
         leaks[f"/audit/reports/{table}.csv"] = csv_leaks(report.get_data(as_text=True), header_only=True)
     leaked = {path: sorted(found) for path, found in leaks.items() if found}
+    assert not leaked, leaked
+
+
+def test_the_start_form_with_a_draft_and_the_batch_pages_show_no_raw_keys(world: World, login: Login, tmp_path: Path,
+                                                                         plan_data: dict[str, Any]) -> None:
+    staff = login("xh_staff")
+    staff.application.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    staff.post("/start/annual_plan", data={"_title": "2027 计划", "plan_year": "2027", "decision": "save_draft",
+                                           "files": [(io.BytesIO(b"%PDF-1.4\n"), "预算表.pdf")]},
+               content_type="multipart/form-data")
+    pages = {"/start/annual_plan": page(staff.get("/start/annual_plan"))}
+    assert "预算表.pdf" in pages["/start/annual_plan"]
+    engine_file_plan(world, plan_data)
+    sg = login("xh_sg")
+    pages["/"] = page(sg.get("/"))
+    tasks = sorted(set(re.findall(r'name="task_ids" value="(\d+)"', pages["/"])))
+    assert tasks
+    refused = sg.post("/tasks/batch", data={"task_ids": tasks, "comment": "同意。"}, follow_redirects=True)
+    pages["batch refused"] = page(refused)
+    done = sg.post("/tasks/batch", data={"task_ids": tasks, "comment": "同意。", "checks_confirmed": "1"},
+                   follow_redirects=True)
+    pages["batch approved"] = page(done)
+    assert "已同意 1 件" in pages["batch approved"]
+    usernames = frozenset(world.user_ids)
+    leaked = {path: sorted(found) for path, body in pages.items()
+              if (found := raw_keys(visible_text(body), usernames))}
     assert not leaked, leaked
 
 

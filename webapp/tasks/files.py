@@ -54,3 +54,21 @@ def download(attachment_id: int) -> Any:
 @bp.app_template_global()
 def attachments_of(case: Case) -> list[Any]:
     return attachments.case_attachments(db_session(), case)
+
+
+@bp.app_context_processor
+def attachment_rules() -> dict[str, str]:
+    """What an upload field accepts, in words and as the file picker's ``accept`` list."""
+    return {"attachment_rule": "只接受 pdf、Word、Excel、PowerPoint、图片、ofd、zip、txt，"
+                               f"单个不超过 {attachments.MAX_BYTES // (1024 * 1024)} MB",
+            "attachment_accept": ",".join(f".{ext}" for ext in attachments.TYPES)}
+
+
+@bp.app_template_filter("file_size")
+def file_size(size: int) -> str:
+    """Bytes as people read them: 820 B, 12.5 KB, 2.4 MB."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"

@@ -22,7 +22,7 @@ from engine.vocabulary import TaskKind
 from ..cases.context import approval_checks, case_page, reference_choices, step_schema
 from ..cases.route import route_view
 from ..extensions import commit, db_session
-from ..opinion import opinion_field, parse_step_form, without_opinion
+from ..opinion import approve_checks, opinion_field, parse_step_form, without_fields, without_opinion
 from ..templating import decision_label, local_time
 from . import bp
 from .current import me
@@ -139,14 +139,15 @@ def render_task(row: HumanTask, values: dict[str, Any] | None = None, errors: di
     decisions = [] if blocked or not may_act else task_ops.decisions_for(db_session(), row, me(),
                                                                          cases.allowed_decisions(row))
     page = case_page(db_session(), case, me())
+    bar_checks = approve_checks(schema) if "approve" in decisions else []
     return render_template(
         "tasks/task.html", task=row, page=page, may_act=may_act,
-        decisions=decisions, full_schema=schema,
-        form_schema=without_opinion(schema, opinion), opinion=opinion,
+        decisions=decisions, full_schema=schema, bar_checks=bar_checks,
+        form_schema=without_fields(without_opinion(schema, opinion), {c.key for c in bar_checks}), opinion=opinion,
         route=route_view(db_session(), case, page.hidden),
         values=values, errors=errors or {}, comment=comment or (values.get(opinion.key, "") if opinion else ""),
         conflict=conflict, note=blocked_note(blocked) if blocked else readonly_note(row, may_act),
-        extra_titles=ACTION_TITLES, approve_checks=approval_checks(schema),
+        extra_titles=ACTION_TITLES, approve_checks=[] if bar_checks else approval_checks(schema),
         references=reference_choices(db_session(), schema, [case.org]) if may_act else {},
         **task_extras(row, may_act))
 

@@ -61,6 +61,13 @@
     return true;
   }
 
+  document.addEventListener("change", function (event) {
+    if (!event.target.matches("[data-file-picker]")) { return; }
+    var names = Array.prototype.map.call(event.target.files, function (file) { return file.name; });
+    var shown = event.target.parentNode.querySelector("[data-file-names]");
+    if (shown) { shown.textContent = names.length ? "已选择：" + names.join("、") : "未选择文件"; }
+  });
+
   document.addEventListener("click", function (event) {
     var target = event.target.closest("[data-add-row], [data-remove-row], [data-confirm], [data-back]");
     if (!target) { return; }
