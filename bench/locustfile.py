@@ -71,8 +71,9 @@ class ApprovalClient(FastHttpUser):
         while case is not None and case["status"] == "running":
             case = self._approve_open_step(case)
         if case is not None and case["status"] == "completed":
-            events.request.fire(request_type="FLOW", name="instance", response_time=(time.perf_counter() - started) * 1000,
-                                response_length=0, exception=None, context={})
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            events.request.fire(request_type="FLOW", name="instance", response_time=elapsed_ms, response_length=0,
+                                exception=None, context={})
 
     def _open_task(self, case: dict[str, Any]) -> dict[str, Any]:
         return next(t for t in case["tasks"] if t["status"] == "open")

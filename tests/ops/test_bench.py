@@ -42,8 +42,8 @@ def test_the_report_prints_figure_limit_ratio_status_and_a_summary() -> None:
 
 
 def test_throughput_verdicts_cover_the_target_the_sqlite_comparison_and_the_curve() -> None:
-    points = {"postgresql": [_point("postgresql", 1, 12.0), _point("postgresql", 2, 22.0), _point("postgresql", 4, 21.0)],
-              "sqlite": [_point("sqlite", 2, 20.0)]}
+    curve = [_point("postgresql", 1, 12.0), _point("postgresql", 2, 22.0), _point("postgresql", 4, 21.0)]
+    points = {"postgresql": curve, "sqlite": [_point("sqlite", 2, 20.0)]}
     verdicts = {v.target: v for v in throughput_verdicts(points, 4)}
     assert verdicts["(3) completed instances/s [postgresql, 2 web workers, 4 clients]"].status == "PASS"
     assert verdicts["(3) PostgreSQL / SQLite instances/s [2 web workers]"].figure == 22.0 / 20.0
