@@ -158,7 +158,7 @@ def throughput_verdicts(points: dict[str, list[LoadPoint]], clients: int) -> lis
         if fewer in pg and more in pg:
             verdicts.append(Verdict(f"(3) PostgreSQL instances/s, {more} / {fewer} web workers",
                                     _share(pg[more].instances_per_s, pg[fewer].instances_per_s), "×", 1.0, ">"))
-    return verdicts or [Verdict("(3) throughput", skipped="needs PostgreSQL (--db postgresql or both)")]
+    return verdicts or [Verdict("(3) throughput", skipped="needs PostgreSQL (--db postgresql or both)", notes=details)]
 
 
 def _share(part: float, whole: float) -> float:
@@ -234,7 +234,7 @@ TARGETS = [
 
 def format_verdict(verdict: Verdict) -> list[str]:
     if verdict.skipped:
-        return [f"SKIP  {verdict.target}: {verdict.skipped}"]
+        return [f"SKIP  {verdict.target}: {verdict.skipped}", *(f"      {note}" for note in verdict.notes)]
     line = (f"{verdict.status}  {verdict.target}: {verdict.figure:.2f} {verdict.unit}  limit {verdict.compare} "
             f"{verdict.limit:g} {verdict.unit}  ratio {verdict.ratio:.2f}")
     return [line, *(f"      {note}" for note in verdict.notes)]
