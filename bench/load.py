@@ -183,7 +183,9 @@ def drive(base: str, plan_file: Path, settings: LoadSettings) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, "-m", "bench.locustfile", "--host", base, "--plan", str(plan_file),
          "--clients", str(settings.clients), "--duration", str(settings.duration), "--warmup", str(settings.warmup)],
-        cwd=ROOT, check=True, capture_output=True, text=True)
+        cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"the Locust clients failed ({result.returncode}): {result.stderr[-2000:]}")
     report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return report
 

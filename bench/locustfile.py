@@ -117,6 +117,7 @@ def run(host: str, plan: dict[str, Any], clients: int, duration: float, warmup: 
     runner.quit()
     entries = {name: entry_summary(entry, seconds) for (name, _method), entry in environment.stats.entries.items()}
     errors = [f"{e.name}: {e.error} ×{e.occurrences}" for e in environment.stats.errors.values()]
+    errors += [f"exception in a client: {row['msg']} ×{row['count']}" for row in runner.exceptions.values()]
     return {"seconds": seconds, "operations": entries, "errors": errors}
 
 

@@ -137,7 +137,7 @@ def throughput(options: Options) -> list[Verdict]:
     settings = options.load
     curve = [2] if options.quick else [1, 2, 4]
     points: dict[str, list[LoadPoint]] = {}
-    for kind in options.kinds:
+    for kind in sorted(options.kinds, key=lambda k: k != "postgresql"):
         points[kind] = measure_load(kind, curve if kind == "postgresql" else [2], settings, options.workdir)
     return throughput_verdicts(points, settings.clients)
 
