@@ -33,6 +33,7 @@ from .engine_cost import measure_baguan_complete, measure_bare_spiff
 from .inbox import measure_inbox
 from .load import LoadPoint, LoadSettings, format_point, measure_load
 
+# Benchmarks written before bench/databases.py existed import these two from here.
 __all__ = ["PG_URL", "fresh_database"]
 
 ROOT = Path(__file__).resolve().parent.parent
