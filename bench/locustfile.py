@@ -24,7 +24,6 @@ from locust import FastHttpUser, constant, events, task
 from locust.env import Environment
 from locust.stats import StatsEntry
 
-OPERATIONS = ("file", "approve", "return", "refile", "inbox", "case", "instance")
 FORM = {"subject": "基准测试事项", "amount": 12000, "reason": "学术年会场地费。"}
 _next_client = itertools.count()
 
