@@ -40,7 +40,8 @@ def _pins() -> dict[str, str]:
 
 def _pyproject_requirements() -> list[Requirement]:
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return [Requirement(r) for r in [*project["dependencies"], *project["optional-dependencies"]["test"]]]
+    extras = [r for group in project["optional-dependencies"].values() for r in group]
+    return [Requirement(r) for r in [*project["dependencies"], *extras]]
 
 
 def test_the_lock_pins_every_requirement_within_its_range_with_hashes() -> None:
