@@ -55,7 +55,8 @@ def measure_bare_spiff(iterations: int) -> list[float]:
     return samples
 
 
-def _seed(session: Session) -> None:
+def seed(session: Session) -> None:
+    """Two organisations, a filer and a secretary-general in XH, and the whole process library deployed."""
     identity.add_org(session, "TAST", "天津市科学技术协会", "supervisor")
     identity.add_org(session, "XH", "基准测试学会", "society", "TAST")
     for username, role in (("b_staff", "staff"), ("b_sg", "secretary_general")):
@@ -64,7 +65,8 @@ def _seed(session: Session) -> None:
     deployment.deploy(session, *deployment.read_sources([ROOT / "workflows", ROOT / "forms"]))
 
 
-def _open_cases(sessions: sessionmaker[Session], count: int) -> list[int]:
+def open_cases(sessions: sessionmaker[Session], count: int) -> list[int]:
+    """File ``count`` annual plans as b_staff; the ids of the open secretary-general reviews they wait at."""
     with sessions() as session, session.begin():
         staff = identity.get_user(session, "b_staff")
         org = identity.get_org(session, "XH")
@@ -77,9 +79,9 @@ def _open_cases(sessions: sessionmaker[Session], count: int) -> list[int]:
 def measure_baguan_complete(sessions: sessionmaker[Session], iterations: int) -> list[float]:
     """complete_task (lock, load, run, save, projection, audit) plus the commit, one fresh session each."""
     with sessions() as session, session.begin():
-        _seed(session)
+        seed(session)
     samples = []
-    for task_id in _open_cases(sessions, iterations):
+    for task_id in open_cases(sessions, iterations):
         with sessions() as session:
             user: Any = identity.get_user(session, "b_sg")
             start = time.perf_counter()

@@ -17,6 +17,9 @@ NAMING_CONVENTION = {
 }
 
 
+READ_ONLY = "baguan_read_only"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -39,7 +42,7 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; on SQLite every transaction starts with BEGIN IMMEDIATE.
+    """Create an engine; on SQLite every transaction but a reader's (``begin_reading``) starts with BEGIN IMMEDIATE.
 
     SQLite ignores SELECT ... FOR UPDATE, and deferred read-then-write transactions in WAL mode fail
     with SQLITE_BUSY_SNAPSHOT under concurrency, so the write lock is taken when the transaction begins.
@@ -66,7 +69,22 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def begin_reading(session: Session) -> None:
+    """Begin the session's transaction as a reader: on SQLite a deferred BEGIN, which waits for no writer.
+
+    Only for a transaction that writes nothing (``is_reading`` tells): a deferred reader that then writes fails
+    once another transaction has committed in between. The session's next transaction takes the write lock again.
+    """
+    session.connection(execution_options={READ_ONLY: True})
+
+
+def is_reading(session: Session) -> bool:
+    """Whether the session's current transaction was begun by ``begin_reading``."""
+    return session.in_transaction() and bool(session.connection().get_execution_options().get(READ_ONLY, False))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -13,7 +13,7 @@ from engine.library import holidays as holidays
 
 from .config import load_config
 from .errors import register_error_handlers
-from .extensions import csrf, db_session, init_database, login_manager
+from .extensions import begin_request_transaction, csrf, db_session, init_database, login_manager
 from .input_guard import init_input_guards, install_converters
 
 
@@ -80,6 +80,7 @@ def _refresh_holidays() -> None:
         holiday_calendar.install(holiday_calendar.HolidayCalendar(holiday_calendar.current().days, holiday_calendar.now()))
     else:
         session.rollback()
+        begin_request_transaction(session)
 
 
 def _security_headers(response: Response) -> Response:

@@ -10,7 +10,7 @@ from typing import Iterable
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from engine import journal as audit
 from engine.db import utcnow
@@ -135,13 +135,21 @@ def create_token(session: Session, username: str, actor: User | None = None,
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    """The active user of a token that is neither revoked nor expired."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
-                                                ApiToken.revoked.is_(False), ApiToken.expires_at > utcnow()))
-    if row is None:
+    """The active user of a token that is neither revoked nor expired, memberships loaded in the same query."""
+    query = (select(User).join(ApiToken, ApiToken.user_id == User.id)
+             .where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked.is_(False),
+                    ApiToken.expires_at > utcnow(), User.active.is_(True))
+             .options(joinedload(User.memberships)))
+    return session.scalars(query).unique().one_or_none()
+
+
+def user_for_session(session: Session, user_id: int, session_token: str) -> User | None:
+    """The active user of a login session (``User.get_id``), memberships loaded in the same query."""
+    query = select(User).where(User.id == user_id).options(joinedload(User.memberships))
+    user = session.scalars(query).unique().one_or_none()
+    if user is None or not user.active or user.session_token != session_token:
         return None
-    user = session.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    return user
 
 
 def _token_digest(token: str) -> str:

@@ -12,7 +12,7 @@ from engine.clock import beijing_today
 from engine.errors import InvalidData, NotFound
 from engine.runtime.deploy import process_keys
 
-from ..extensions import commit, db_session
+from ..extensions import commit, db_session, writes_on_read
 from . import bp
 from .views import download, me, scope
 
@@ -52,6 +52,7 @@ def report_page() -> Any:
 
 @bp.route("/reports/<table>.csv")
 @login_required
+@writes_on_read
 def report_csv(table: str) -> Any:
     if table not in TABLES:
         raise NotFound("报表不存在")

@@ -27,7 +27,7 @@ from engine.cases import queries as queries
 from engine.errors import InvalidData, NotFound
 from engine.identity.models import User
 
-from ..extensions import commit, db_session
+from ..extensions import commit, db_session, writes_on_read
 from . import bp
 from .context import action_label, path_marks, rule_versions, trail
 
@@ -118,6 +118,7 @@ def _page_number() -> int:
 
 @bp.route("/search/export.<fmt>")
 @login_required
+@writes_on_read
 def export(fmt: str) -> Any:
     if fmt not in ("csv", "json"):
         raise NotFound("导出格式只支持 csv 或 json")
@@ -155,6 +156,7 @@ def diagram(case_id: int) -> Any:
 
 @bp.route("/cases/<int:case_id>/dossier.zip")
 @login_required
+@writes_on_read
 def case_dossier(case_id: int) -> Any:
     session = db_session()
     found = audit_search.audited_case(session, me(), case_id)

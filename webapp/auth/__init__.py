@@ -5,7 +5,6 @@ from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from engine.identity import accounts as identity
 from engine.identity.models import User
@@ -23,10 +22,7 @@ def load_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db_session().scalar(select(User).where(User.id == int(user_id)))
-    if user is None or not user.active or user.session_token != token:
-        return None
-    return user
+    return identity.user_for_session(db_session(), int(user_id), token)
 
 
 def safe_next(target: str | None) -> str:
