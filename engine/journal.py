@@ -242,6 +242,7 @@ class ChainHead:
     chain: str
     length: int
     head_hash: str
+    event_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -294,7 +295,7 @@ def verify_chain(session: Session) -> VerifyResult:
         if reason:
             problems[event.chain] = ChainProblem(event.chain, event.id, reason, end.length)
         else:
-            ends[event.chain] = ChainHead(event.chain, end.length + 1, event.hash)
+            ends[event.chain] = ChainHead(event.chain, end.length + 1, event.hash, event.id)
     for problem in _head_problems(session, ends):
         problems.setdefault(problem.chain, problem)
     ordered = sorted(problems.values(), key=lambda p: (p.event_id is None, p.event_id or 0, p.chain))

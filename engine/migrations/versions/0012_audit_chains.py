@@ -2,7 +2,8 @@
 
 The events written before this revision keep their links: they become the frozen ``legacy`` chain (the column is
 added with that default, which PostgreSQL stores without rewriting a row, so the append-only triggers never fire),
-and its head row is taken from the last of them. New events go to their society's chain.
+and its head row is taken from the last of them. New events go to their society's chain. Checkpoints gain the
+list of chain heads they sign (the older ones keep naming the single chain's last event).
 
 Revision ID: 0012_audit_chains
 Revises: 0011_start_drafts
@@ -35,9 +36,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('chain', name=op.f('pk_audit_chain_head'))
     )
     op.execute(LEGACY_HEAD)
+    op.add_column('audit_checkpoint', sa.Column('heads', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column('audit_checkpoint', 'heads')
     op.drop_table('audit_chain_head')
     op.drop_index('ix_audit_event_chain_id', table_name='audit_event')
     op.drop_column('audit_event', 'chain')
