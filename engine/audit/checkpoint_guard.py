@@ -1,11 +1,12 @@
-"""Protecting the stored checkpoints like the audit chain, and cross-checking them against the chain's own
-``audit.checkpoint`` events.
+"""Protecting the stored checkpoints like the audit chains, checking their chain heads against the chains, and
+cross-checking them against the ``audit.checkpoint`` events of the ``system`` chain.
 
 On PostgreSQL ``audit_checkpoint`` refuses UPDATE, DELETE and TRUNCATE (``ENABLE ALWAYS`` triggers, installed by
-a migration and by :func:`engine.journal.install_pg_guards`). Every checkpoint is also logged in the chain, so
-:func:`checkpoint_event_problem` finds a chain and a checkpoint table that no longer tell the same story: a
-checkpoint row deleted while its event remains, a row whose event is gone (the tail was removed), or an event
-whose recorded head no longer matches the event it names (history rewritten and re-hashed).
+a migration and by :func:`engine.journal.install_pg_guards`). :func:`heads_problem` finds a checkpointed chain head
+that is no longer at its position in its chain. Every checkpoint is also logged in the chain (with the heads it
+names), so :func:`checkpoint_event_problem` finds a chain and a checkpoint table that no longer tell the same story:
+a checkpoint row deleted while its event remains, a row whose event is gone (the tail was removed), or an event
+whose recorded heads no longer match the events they name (history rewritten and re-hashed).
 """
 from __future__ import annotations
 

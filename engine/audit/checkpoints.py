@@ -44,8 +44,8 @@ def create_checkpoint(session: Session, actor: User | None = None) -> AuditCheck
     if not heads:
         raise Conflict("审计链为空，无法创建检查点")
     root = merkle.root([merkle.leaf_hash(h) for h in heads])
-    checkpoint = AuditCheckpoint(event_id=max(h["event_id"] for h in heads), event_count=sum(h["length"] for h in heads),
-                                 head_hash=root, heads=heads, created_at=utcnow(),
+    last, count = max(h["event_id"] for h in heads), sum(h["length"] for h in heads)
+    checkpoint = AuditCheckpoint(event_id=last, event_count=count, head_hash=root, heads=heads, created_at=utcnow(),
                                  created_by=actor.id if actor else None)
     session.add(checkpoint)
     session.flush()

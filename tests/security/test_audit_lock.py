@@ -132,8 +132,8 @@ def _file(world: World, plan: dict[str, Any], society: str, done: list[int]) -> 
 
 def _waiting_on_a_chain_head(world: World) -> bool:
     with world.sessions() as session:
-        return bool(session.scalar(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%audit_chain_head%'")))
+        return bool(session.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                         "AND query LIKE '%audit_chain_head%'")))
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
