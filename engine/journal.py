@@ -285,13 +285,16 @@ def verify_chain(session: Session) -> VerifyResult:
     does not match, and each chain whose head row is not its last event (a removed tail)."""
     ends: dict[str, ChainHead] = {}
     problems: dict[str, ChainProblem] = {}
-    count = 0
+    count, split = 0, False
     for event in _events(session):
         count += 1
+        split = split or event.chain != LEGACY_CHAIN
         if event.chain in problems:
             continue
         end = ends.get(event.chain) or ChainHead(event.chain, 0, GENESIS_HASH)
         reason = _link_problem(event, end.head_hash)
+        if not reason and split and event.chain == LEGACY_CHAIN:
+            reason = "旧链在各学会分链之后又有事件（旧链已冻结，该事件是后来写入的）"
         if reason:
             problems[event.chain] = ChainProblem(event.chain, event.id, reason, end.length)
         else:
@@ -319,10 +322,11 @@ def _head_problems(session: Session, ends: dict[str, ChainHead]) -> Iterator[Cha
         end, row = ends.get(key) or ChainHead(key, 0, GENESIS_HASH), stored.get(key)
         if row is None:
             yield ChainProblem(key, None, "缺少链头记录（链头被删除）", end.length)
-        elif (row.length, row.head_hash) != (end.length, end.head_hash):
-            yield ChainProblem(key, None, f"链头记录为第 {row.length} 个事件，链中实有 {end.length} 个事件且末尾哈希"
-                                          f"{'相同' if row.head_hash == end.head_hash else '不同'}（链尾被删除，或链头被改动）",
-                               end.length)
+        elif row.length != end.length:
+            yield ChainProblem(key, None, f"链头记录有 {row.length} 个事件，链中实有 {end.length} 个"
+                                          "（链尾被删除，或链头被改动）", end.length)
+        elif row.head_hash != end.head_hash:
+            yield ChainProblem(key, None, "链头记录的哈希与链中最后一个事件不符（链尾被改写，或链头被改动）", end.length)
 
 
 def _events(session: Session) -> Iterator[AuditEvent]:

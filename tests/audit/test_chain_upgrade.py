@@ -80,3 +80,22 @@ def test_the_old_chain_becomes_the_legacy_chain_and_new_events_get_their_own(bef
         latest = checkpoints.latest_checkpoint(session)
         assert latest is not None and latest.heads is not None
         assert [h["chain"] for h in latest.heads] == ["legacy", "org-7", "system"]
+
+
+def test_an_event_added_to_the_frozen_legacy_chain_is_named(before_chains: Engine) -> None:
+    hashes = _old_history(before_chains)
+    command.upgrade(alembic_config(before_chains), "heads")
+    sessions = make_session_factory(before_chains)
+    with sessions() as session, session.begin():
+        audit.record(session, "test.society", actor_name="测试", org_id=7)
+    forged = AuditEvent(occurred_at=datetime(2026, 11, 2), action="task.completed", actor_id=None, actor_name="伪造",
+                        org_id=7, case_id=None, detail={}, chain=audit.LEGACY_CHAIN, prev_hash=hashes[-1])
+    forged.hash = audit.chain_hash(hashes[-1], forged)
+    with sessions() as session, session.begin():
+        session.add(forged)
+        session.get_one(AuditChainHead, audit.LEGACY_CHAIN).length += 1
+        session.get_one(AuditChainHead, audit.LEGACY_CHAIN).head_hash = forged.hash
+    with sessions() as session:
+        result = audit.verify_chain(session)
+        assert [(p.chain, p.event_id) for p in result.problems] == [(audit.LEGACY_CHAIN, forged.id)]
+        assert "旧链已冻结" in result.reason

@@ -103,7 +103,7 @@ def test_verify_detects_a_removed_tail_by_the_head_row(world: World, db_url: str
     chain = _case_chain(world, _history(world, plan_data))
     _as_database_owner(world, "DELETE FROM audit_event WHERE id = :id", chain[-1])
     line = assert_clean_failure(run_cli(db_url, "audit", "verify"))
-    expected = f"链 {audit.chain_key(world.org_ids['XH'])}：链头记录为第 {len(chain)} 个事件，链中实有 {len(chain) - 1} 个"
+    expected = f"链 {audit.chain_key(world.org_ids['XH'])}：链头记录有 {len(chain)} 个事件，链中实有 {len(chain) - 1} 个"
     assert expected in line and "链尾被删除" in line
 
 
