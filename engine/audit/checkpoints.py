@@ -125,7 +125,7 @@ def heads_root(heads: list[dict[str, Any]]) -> str:
 
 def chain_proofs(document: Mapping[str, Any], chains: set[str]) -> dict[str, Any]:
     """The document with its heads replaced by the heads of ``chains`` it covers, each with its audit path to the
-    signed root (a dossier shows no other chain)."""
+    signed root (a dossier shows no other chain). A version 1 document covers none of the per-society chains."""
     heads = document.get("heads") or []
     leaves = [merkle.leaf_hash(h) for h in heads]
     proofs = [{"head": head, "index": i, "size": len(heads), "path": merkle.audit_path(leaves, i)}

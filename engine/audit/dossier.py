@@ -64,8 +64,9 @@ def build(session: Session, case: Case, user: User, key: bytes, upload_dir: Path
     scope = audit_scope(session, user)
     segment = [event_json(e) if e.case_id == case.id or scope.allows(e.org_id) else _link(e)
                for e in _segment(session, history, document)]
-    if document is not None and document["version"] != 1:
-        document = checkpoints.chain_proofs(document, {e.chain for e in history})
+    chains = {e.chain for e in history}
+    if document is not None and (document["version"] != 1 or audit.LEGACY_CHAIN not in chains):
+        document = checkpoints.chain_proofs(document, chains)
     files = {
         "case.json": _dumps(_case_json(case)),
         "history.json": _dumps([event_json(e) for e in history]),

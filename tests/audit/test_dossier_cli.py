@@ -16,6 +16,7 @@ from sqlalchemy import select
 from engine import journal as audit
 from engine.audit import checkpoints as checkpoints
 from engine.audit import dossier
+from engine.audit.models import AuditCheckpoint
 from engine.journal import AuditEvent
 
 from ..conftest import PROJECT_ROOT, World
@@ -104,3 +105,18 @@ def test_the_dossier_proves_only_its_chain_head_under_the_signed_root(world: Wor
 
     verdict = dossier.verify(_repacked(path, shorter), None)
     assert not verdict.ok and any("根哈希之下" in p for p in verdict.problems)
+
+
+def test_a_checkpoint_older_than_the_chains_proves_nothing_about_a_newer_case(world: World, plan_data: dict[str, Any],
+                                                                             login: Login) -> None:
+    """Just after the upgrade the latest checkpoint names the single old chain's head (version 1): a case on its
+    society's chain is exported with no proof from it, and says so."""
+    case_id = file_plan(world, plan_data)
+    with world.sessions() as session, session.begin():
+        first = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).first()
+        assert first is not None
+        session.add(AuditCheckpoint(event_id=first.id, event_count=1, head_hash=first.hash))
+    archive = login("auditor").get(f"/audit/cases/{case_id}/dossier.zip").get_data()
+    verdict = dossier.verify(archive, KEY.encode())
+    assert verdict.ok, verdict.problems
+    assert "最新检查点早于本事项所在的链" in verdict.notes
