@@ -75,7 +75,7 @@ def _named_heads_problem(session: Session, event: AuditEvent, heads: list[Any]) 
 
 def heads_problem(session: Session, heads: list[dict[str, Any]]) -> str | None:
     """Why the chains no longer hold these checkpointed heads, each at its position in its chain, or None."""
-    found = _positions(session, [head["event_id"] for head in heads])
+    found = _positions(session, heads)
     for head in heads:
         event_id, chain = head["event_id"], head["chain"]
         if event_id not in found:
@@ -88,9 +88,11 @@ def heads_problem(session: Session, heads: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def _positions(session: Session, event_ids: list[int]) -> dict[int, tuple[str, str, int]]:
-    """Each event's chain, hash and 1-based position in its chain."""
+def _positions(session: Session, heads: list[dict[str, Any]]) -> dict[int, tuple[str, str, int]]:
+    """The chain, hash and 1-based position in its chain of each event the heads name (one statement)."""
+    event_ids, chains = [head["event_id"] for head in heads], sorted({head["chain"] for head in heads})
     position = func.row_number().over(partition_by=AuditEvent.chain, order_by=AuditEvent.id)
-    numbered = select(AuditEvent.id, AuditEvent.chain, AuditEvent.hash, position.label("position")).subquery()
+    numbered = (select(AuditEvent.id, AuditEvent.chain, AuditEvent.hash, position.label("position"))
+                .where(AuditEvent.chain.in_(chains), AuditEvent.id <= max(event_ids, default=0)).subquery())
     rows = session.execute(select(numbered).where(numbered.c.id.in_(event_ids)))
     return {row.id: (row.chain, row.hash, row.position) for row in rows}
