@@ -1,12 +1,15 @@
 """The hash-chained audit trail (the engine's kernel; the auditor's reading side is ``engine.audit``): append in
 the caller's transaction, verify from the start.
 
-Appending to the chain is serialised (one head at a time), so it happens at the last moment: :func:`record`
-queues the event in the session (``session.info``), and a ``before_commit`` hook appends every queued event
-(lock, read the head, hash, insert) just before the commit, so the chain lock is held only for the append and
-the commit, never across engine work (issue 11.4). A rolled-back transaction or savepoint drops its queued
-events. Reading audit events in the same transaction appends the queued ones first, so a transaction always
-sees its own events (the dossier export relies on that).
+Every society has its own chain (key ``org-<id>``; events without a society go to ``system``, and the events
+written before chains existed form the frozen ``legacy`` chain), so unrelated societies append concurrently
+(issue 13). Each chain has a head row (``audit_chain_head``: length and last hash) whose row lock serialises the
+appends of that chain only. Appending happens at the last moment: :func:`record` queues the event in the session
+(``session.info``), and a ``before_commit`` hook appends every queued event (lock and read the heads, hash,
+insert, move the heads) just before the commit, so a chain lock is held only for the append and the commit, never
+across engine work (issue 11.4). A rolled-back transaction or savepoint drops its queued events. Reading audit
+events in the same transaction appends the queued ones first, so a transaction always sees its own events (the
+dossier export relies on that). The signed checkpoints (``engine.audit.checkpoints``) cover every chain's head.
 """
 from __future__ import annotations
 
@@ -17,8 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
-from sqlalchemy import JSON, Connection, String, select, text
+from sqlalchemy import JSON, Connection, Index, Insert, String, select, text, update
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.util import find_tables
 from sqlalchemy.orm import (
     Mapped,
@@ -34,7 +38,13 @@ if TYPE_CHECKING:
     from engine.identity.models import User
 
 GENESIS_HASH = "0" * 64
-CHAIN_LOCK_KEY = 0x6261677561  # "bagua": one advisory lock serialises appends on PostgreSQL
+SYSTEM_CHAIN = "system"
+LEGACY_CHAIN = "legacy"
+
+
+def chain_key(org_id: int | None) -> str:
+    """The chain an event of this society (or of none) is appended to."""
+    return SYSTEM_CHAIN if org_id is None else f"org-{org_id}"
 
 
 class AuditEvent(Base):
@@ -50,8 +60,23 @@ class AuditEvent(Base):
     org_id: Mapped[Optional[int]] = mapped_column(index=True)
     case_id: Mapped[Optional[int]] = mapped_column(index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    chain: Mapped[str] = mapped_column(String(32))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (Index("ix_audit_event_chain_id", "chain", "id"),)
+
+
+class AuditChainHead(Base):
+    """The end of one chain: how many events it holds and the last one's hash. Its row lock serialises the appends
+    of that chain (and only of that chain); it is updated, so it proves nothing alone: checkpoints sign it."""
+
+    __tablename__ = "audit_chain_head"
+
+    chain: Mapped[str] = mapped_column(String(32), primary_key=True)
+    length: Mapped[int]
+    head_hash: Mapped[str] = mapped_column(String(64))
+
 
 PG_GUARD_DDL = [
     """CREATE OR REPLACE FUNCTION baguan_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -123,24 +148,48 @@ def record(session: Session, action: str, *, actor: User | None = None, actor_na
 
 
 def append_pending(session: Session) -> list[AuditEvent]:
-    """Append the queued events to the chain now (lock, head, hash, insert; flush, never commit)."""
+    """Append the queued events to their chains now: lock and read the heads, hash, insert, move the heads (three
+    statements for one chain; flush, never commit)."""
     queued: list[QueuedEvent] = session.info.pop(PENDING_KEY, [])
     if not queued:
         return []
-    _lock_chain(session)
-    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS_HASH
+    by_chain: dict[str, list[AuditEvent]] = {}
     for item in queued:
-        event = item.event
-        event.occurred_at, event.prev_hash = utcnow(), prev
-        event.hash = prev = chain_hash(prev, event)
-        session.add(event)
+        by_chain.setdefault(chain_key(item.event.org_id), []).append(item.event)
+    heads = _lock_heads(session, sorted(by_chain))
+    moved = []
+    for key, events in by_chain.items():
+        length, prev = heads[key]
+        for event in events:
+            event.chain, event.occurred_at, event.prev_hash = key, utcnow(), prev
+            event.hash = prev = chain_hash(prev, event)
+        session.add_all(events)
+        moved.append({"chain": key, "length": length + len(events), "head_hash": prev})
     session.flush()
+    session.execute(update(AuditChainHead), moved)
     return [item.event for item in queued]
 
 
-def _lock_chain(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+def _lock_heads(session: Session, keys: list[str]) -> dict[str, tuple[int, str]]:
+    """(length, last hash) of each chain, its head row locked until the commit (created when missing). Rows are
+    locked in key order, so two transactions appending to the same chains never deadlock."""
+    heads = _select_heads(session, keys)
+    if len(heads) < len(keys):
+        missing = [{"chain": key, "length": 0, "head_hash": GENESIS_HASH} for key in keys if key not in heads]
+        session.execute(_insert_ignoring_conflicts(session), missing)
+        heads = _select_heads(session, keys)
+    return heads
+
+
+def _select_heads(session: Session, keys: list[str]) -> dict[str, tuple[int, str]]:
+    stmt = (select(AuditChainHead.chain, AuditChainHead.length, AuditChainHead.head_hash)
+            .where(AuditChainHead.chain.in_(keys)).order_by(AuditChainHead.chain).with_for_update())
+    return {chain: (length, head) for chain, length, head in session.execute(stmt)}
+
+
+def _insert_ignoring_conflicts(session: Session) -> Insert:
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(AuditChainHead).on_conflict_do_nothing(index_elements=["chain"])
 
 
 @sa_event.listens_for(Session, "before_commit")
@@ -187,24 +236,97 @@ def _reads_audit_events(state: ORMExecuteState) -> bool:
 
 
 @dataclass(frozen=True)
-class VerifyResult:
-    ok: bool
-    count: int
+class ChainHead:
+    """Where one chain ends: its number of events and the last one's hash."""
+
+    chain: str
+    length: int
     head_hash: str
-    first_bad_id: int | None = None
-    reason: str = ""
+    event_id: int = 0
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """The first thing wrong with one chain: a bad event (``event_id``), or a head row that disagrees with it."""
+
+    chain: str
+    event_id: int | None
+    reason: str
+    intact: int
+
+    @property
+    def text(self) -> str:
+        if self.event_id is None:
+            return f"链 {self.chain}：{self.reason}"
+        return f"链 {self.chain} 第一个异常事件 #{self.event_id}：{self.reason}（该链此前 {self.intact} 个事件完好）"
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    count: int
+    heads: tuple[ChainHead, ...]
+    problems: tuple[ChainProblem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_bad_id(self) -> int | None:
+        return next((p.event_id for p in self.problems if p.event_id is not None), None)
+
+    @property
+    def reason(self) -> str:
+        return "；".join(p.text for p in self.problems)
 
 
 def verify_chain(session: Session) -> VerifyResult:
-    """Recompute every hash in id order; name the first event whose link or content does not match."""
-    prev, count = GENESIS_HASH, 0
+    """Recompute every hash, chain by chain in id order: name each chain's first event whose link, content or chain
+    does not match, and each chain whose head row is not its last event (a removed tail)."""
+    ends: dict[str, ChainHead] = {}
+    problems: dict[str, ChainProblem] = {}
+    count, split = 0, False
     for event in _events(session):
-        if event.prev_hash != prev:
-            return VerifyResult(False, count, prev, event.id, "前序哈希不匹配（有事件被删除、插入或重排）")
-        if chain_hash(prev, event) != event.hash:
-            return VerifyResult(False, count, prev, event.id, "内容哈希不匹配（事件内容被修改）")
-        prev, count = event.hash, count + 1
-    return VerifyResult(True, count, prev)
+        count += 1
+        split = split or event.chain != LEGACY_CHAIN
+        if event.chain in problems:
+            continue
+        end = ends.get(event.chain) or ChainHead(event.chain, 0, GENESIS_HASH)
+        reason = _link_problem(event, end.head_hash)
+        if not reason and split and event.chain == LEGACY_CHAIN:
+            reason = "旧链在各学会分链之后又有事件（旧链已冻结，该事件是后来写入的）"
+        if reason:
+            problems[event.chain] = ChainProblem(event.chain, event.id, reason, end.length)
+        else:
+            ends[event.chain] = ChainHead(event.chain, end.length + 1, event.hash, event.id)
+    for problem in _head_problems(session, ends):
+        problems.setdefault(problem.chain, problem)
+    ordered = sorted(problems.values(), key=lambda p: (p.event_id is None, p.event_id or 0, p.chain))
+    return VerifyResult(count, tuple(sorted(ends.values(), key=lambda h: h.chain)), tuple(ordered))
+
+
+def _link_problem(event: AuditEvent, prev: str) -> str:
+    if event.prev_hash != prev:
+        return "前序哈希不匹配（有事件被删除、插入或重排）"
+    if chain_hash(prev, event) != event.hash:
+        return "内容哈希不匹配（事件内容被修改）"
+    if event.chain != LEGACY_CHAIN and event.chain != chain_key(event.org_id):
+        return "事件所在的链与其学会不符（事件被移到另一条链）"
+    return ""
+
+
+def _head_problems(session: Session, ends: dict[str, ChainHead]) -> Iterator[ChainProblem]:
+    """Each chain whose head row is missing or names another end: its tail was removed (or the row edited)."""
+    stored = {row.chain: row for row in session.scalars(select(AuditChainHead))}
+    for key in sorted(set(ends) | set(stored)):
+        end, row = ends.get(key) or ChainHead(key, 0, GENESIS_HASH), stored.get(key)
+        if row is None:
+            yield ChainProblem(key, None, "缺少链头记录（链头被删除）", end.length)
+        elif row.length != end.length:
+            yield ChainProblem(key, None, f"链头记录有 {row.length} 个事件，链中实有 {end.length} 个"
+                                          "（链尾被删除，或链头被改动）", end.length)
+        elif row.head_hash != end.head_hash:
+            yield ChainProblem(key, None, "链头记录的哈希与链中最后一个事件不符（链尾被改写，或链头被改动）", end.length)
 
 
 def _events(session: Session) -> Iterator[AuditEvent]:

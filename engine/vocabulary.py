@@ -194,6 +194,7 @@ COMPUTED_FIELDS: dict[str, str] = {
 DETAIL_LABELS: dict[str, str] = {
     "return_to_name": "退回至", "path": "访问路径", "reason": "原因", "format": "格式", "count": "条数",
     "filters": "查询条件", "report": "报表", "checkpoint_id": "检查点", "event_id": "事件", "head_hash": "链头哈希",
+    "heads": "各链链头",
     "number": "编号", "process": "流程", "title": "标题", "version": "版本", "method": "方法", "target": "访问对象",
     "handlers": "处理人", "recipients": "接收人", "recipient_ids": "接收人编号", "approved": "已同意的任务",
     "failed": "未能审批的任务", "to_id": "转交对象编号", "to_name": "转交给", "due_at": "办理期限",

@@ -283,12 +283,12 @@ def audit_verify(checkpoint_file: Path | None) -> None:
         anchor = _check_checkpoint_file(session, checkpoint_file) if checkpoint_file else None
     result = status.result
     if not result.ok:
-        raise CliError(f"审计链校验失败：第一个异常事件 #{result.first_bad_id}：{result.reason}（此前 {result.count} 个事件完好）")
+        raise CliError(f"审计链校验失败：{result.reason}")
     if not status.ok:
         raise CliError(f"审计链校验失败：检查点 #{status.bad_checkpoint_id}：{status.checkpoint_reason}")
     if anchor is not None and not anchor.ok:
         raise CliError(f"审计链校验失败：检查点文件 {checkpoint_file}：{anchor.reason}")
-    click.echo(f"审计链完整：共 {result.count} 个事件，链头哈希 {result.head_hash}")
+    click.echo(f"审计链完整：共 {result.count} 个事件，{len(result.heads)} 条链，链头根哈希 {status.root}")
     if status.checkpoints:
         click.echo(f"已存检查点 {status.checkpoints} 个，均为现链的前缀")
     if anchor is not None:
@@ -303,7 +303,7 @@ def _check_checkpoint_file(session: Session, path: Path) -> checkpoints.PrefixCh
 @audit_group.command("checkpoint")
 @click.option("--output", type=click.Path(path_type=Path), default=None, help="同时写入此文件")
 def audit_checkpoint(output: Path | None) -> None:
-    """把链头存为检查点，并打印签名的 JSON 文档（请另行保存到数据库以外的地方）。"""
+    """把各条链的链头存为检查点，并打印签名的 JSON 文档（请另行保存到数据库以外的地方）。"""
     with command_session() as session:
         key = checkpoints.signing_key(_config()["SECRET_KEY"], _config()["AUDIT_KEY"])
         document = checkpoints.checkpoint_document(checkpoints.create_checkpoint(session), key)

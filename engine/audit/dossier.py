@@ -4,9 +4,12 @@ tables, and the chain proof for its events; checkable offline without a database
     python -m engine.audit.dossier verify FILE.zip [--key KEY]     (or: baguan dossier verify FILE.zip)
 
 The key (default BAGUAN_AUDIT_KEY) checks the HMAC signature over the manifest; without it every other check
-still runs. The proof is the chain segment from the case's first event (or the latest checkpoint, if older) to the
-export event: events of the case, and other events the exporter may read, are given in full and their hashes
-recomputed; events of other societies appear only as (id, prev_hash, hash) links.
+still runs. The proof is, for each chain holding the case's events (its society's, and ``legacy`` for a case older
+than the per-society chains), the segment from the case's first event there (or the latest checkpoint's head of
+that chain, if older) to its last one (the export event, on the society's chain): events of the case, and other
+events the exporter may read, are given in full and their hashes recomputed; others appear only as
+(id, chain, prev_hash, hash) links. The latest checkpoint comes with the heads of those chains and their audit
+paths to its signed Merkle root.
 """
 from __future__ import annotations
 
@@ -40,11 +43,12 @@ MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
 def event_json(event: AuditEvent) -> dict[str, Any]:
     return {"id": event.id, "occurred_at": audit.canonical_timestamp(event.occurred_at), "action": event.action,
             "actor_id": event.actor_id, "actor_name": event.actor_name, "org_id": event.org_id,
-            "case_id": event.case_id, "detail": event.detail, "prev_hash": event.prev_hash, "hash": event.hash}
+            "case_id": event.case_id, "detail": event.detail, "chain": event.chain, "prev_hash": event.prev_hash,
+            "hash": event.hash}
 
 
 def _link(event: AuditEvent) -> dict[str, Any]:
-    return {"id": event.id, "prev_hash": event.prev_hash, "hash": event.hash, "redacted": True}
+    return {"id": event.id, "chain": event.chain, "prev_hash": event.prev_hash, "hash": event.hash, "redacted": True}
 
 
 def build(session: Session, case: Case, user: User, key: bytes, upload_dir: Path | None = None) -> bytes:
@@ -56,23 +60,50 @@ def build(session: Session, case: Case, user: User, key: bytes, upload_dir: Path
                             number=case.number)
     history = list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)))
     latest = checkpoints.latest_checkpoint(session)
-    start = min([history[0].id] + ([latest.event_id] if latest else []))
+    document = checkpoints.checkpoint_document(latest, key) if latest else None
     scope = audit_scope(session, user)
-    segment = session.scalars(select(AuditEvent).where(AuditEvent.id >= start, AuditEvent.id <= exported.id)
-                              .order_by(AuditEvent.id))
+    segment = [event_json(e) if e.case_id == case.id or scope.allows(e.org_id) else _link(e)
+               for e in _segment(session, history, document)]
+    chains = {e.chain for e in history}
+    if document is not None and (document["version"] != 1 or audit.LEGACY_CHAIN not in chains):
+        document = checkpoints.chain_proofs(document, chains)
     files = {
         "case.json": _dumps(_case_json(case)),
         "history.json": _dumps([event_json(e) for e in history]),
         "diagram.bpmn": case.definition.bpmn_xml.encode("utf-8"),
-        "proof/chain.json": _dumps([event_json(e) if e.case_id == case.id or scope.allows(e.org_id) else _link(e)
-                                    for e in segment]),
-        "proof/checkpoint.json": _dumps(checkpoints.checkpoint_document(latest, key) if latest else None),
+        "proof/chain.json": _dumps(segment),
+        "proof/checkpoint.json": _dumps(document),
     }
     for name, text in sorted((getattr(case.definition, "dmn_sources", None) or {}).items()):
         files[f"rules/{name}"] = text.encode("utf-8")
     if upload_dir is not None:
         files.update(_attachment_files(session, case, upload_dir))
     return _pack(files, key, case, exported)
+
+
+def _segment(session: Session, history: list[AuditEvent], document: dict[str, Any] | None) -> list[AuditEvent]:
+    """Each chain of the case's events, from its first case event (or checkpointed head, if older) to its last."""
+    bounds: dict[str, tuple[int, int]] = {}
+    for event in history:
+        first, last = bounds.get(event.chain, (event.id, event.id))
+        bounds[event.chain] = (min(first, event.id), max(last, event.id))
+    for chain, anchor in _checkpointed(document).items():
+        if chain in bounds:
+            bounds[chain] = (min(bounds[chain][0], anchor), max(bounds[chain][1], anchor))
+    events: list[AuditEvent] = []
+    for chain, (first, last) in sorted(bounds.items()):
+        events += session.scalars(select(AuditEvent).where(AuditEvent.chain == chain, AuditEvent.id >= first,
+                                                           AuditEvent.id <= last).order_by(AuditEvent.id))
+    return events
+
+
+def _checkpointed(document: dict[str, Any] | None) -> dict[str, int]:
+    """The last event id the checkpoint names in each chain (a version 1 checkpoint: the legacy chain's)."""
+    if document is None:
+        return {}
+    if document["version"] == 1:
+        return {audit.LEGACY_CHAIN: document["event_id"]}
+    return {head["chain"]: head["event_id"] for head in document["heads"]}
 
 
 def _attachment_files(session: Session, case: Case, upload_dir: Path) -> dict[str, bytes]:
@@ -192,15 +223,19 @@ class _Event:
 def _check_chain(verdict: Verdict, contents: dict[str, bytes], key: bytes | None) -> None:
     chain = json.loads(contents["proof/chain.json"])
     history = json.loads(contents["history.json"])
-    previous: str | None = None
+    previous: dict[str, str] = {}
     for entry in chain:
-        if previous is not None and entry["prev_hash"] != previous:
+        name = entry.get("chain", "")
+        if name in previous and entry["prev_hash"] != previous[name]:
             verdict.fail(f"链片段在事件 #{entry['id']} 处断开（前序哈希不符）")
             return
         if not entry.get("redacted") and audit.chain_hash(entry["prev_hash"], _Event(entry)) != entry["hash"]:  # type: ignore[arg-type]
             verdict.fail(f"事件 #{entry['id']} 的内容与哈希不符（被修改）")
             return
-        previous = entry["hash"]
+        if not entry.get("redacted") and name not in ("", audit.LEGACY_CHAIN, audit.chain_key(entry["org_id"])):
+            verdict.fail(f"事件 #{entry['id']} 所在的链与其学会不符")
+            return
+        previous[name] = entry["hash"]
     full = {e["id"]: e for e in chain if not e.get("redacted")}
     for event in history:
         if full.get(event["id"]) != event:
@@ -217,11 +252,24 @@ def _check_checkpoint(verdict: Verdict, contents: dict[str, bytes], chain: list[
         return
     if key is not None and not checkpoints.signature_valid(document, key):
         verdict.fail("检查点签名无效")
-    hashes = {e["id"]: e["hash"] for e in chain}
-    if hashes.get(document["event_id"]) != document["head_hash"]:
-        verdict.fail(f"检查点（事件 #{document['event_id']}）不在链片段中")
-    else:
-        verdict.notes.append(f"链片段包含检查点（事件 #{document['event_id']}，{document['created_at']}）")
+    hashes = {e["id"]: (e.get("chain", ""), e["hash"]) for e in chain}
+    if "proofs" not in document:
+        if hashes.get(document["event_id"], ("", ""))[1] != document["head_hash"]:
+            verdict.fail(f"检查点（事件 #{document['event_id']}）不在链片段中")
+        else:
+            verdict.notes.append(f"链片段包含检查点（事件 #{document['event_id']}，{document['created_at']}）")
+        return
+    for proof in document["proofs"]:
+        head = proof["head"]
+        if not checkpoints.proof_valid(document, proof):
+            verdict.fail(f"链 {head['chain']} 的链头不在检查点签名的根哈希之下（检查点被修改）")
+        elif hashes.get(head["event_id"]) != (head["chain"], head["hash"]):
+            verdict.fail(f"检查点所记链 {head['chain']} 的链头（事件 #{head['event_id']}）不在链片段中")
+        else:
+            verdict.notes.append(f"链片段包含检查点记下的链 {head['chain']} 链头（事件 #{head['event_id']}，"
+                                 f"{document['created_at']}）")
+    if not document["proofs"]:
+        verdict.notes.append("最新检查点早于本事项所在的链")
 
 
 def main(argv: list[str]) -> int:

@@ -214,7 +214,7 @@ def event_record(event: AuditEvent, case: Case | None, orgs: Mapping[int, str]) 
         "process": case.process_key if case else "", "process_name": case.definition.name if case else "",
         "step": detail.get("step_name") or "",
         "decision": detail.get("decision") or "", "comment": detail.get("comment") or "",
-        "detail": detail, "prev_hash": event.prev_hash, "hash": event.hash,
+        "detail": detail, "chain": event.chain, "prev_hash": event.prev_hash, "hash": event.hash,
     }
 
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 
 from engine.cases import operations as cases
-from engine.journal import AuditEvent
+from engine import journal as audit
+from engine.journal import AuditChainHead, AuditEvent
 from engine.runtime.models import Case, HumanTask
 
 from ..conftest import World
@@ -66,3 +67,42 @@ def as_database_owner(world: World, statement: str, value: int, rows: int | None
 def case_ids(world: World) -> list[int]:
     with world.sessions() as session:
         return list(session.scalars(select(Case.id).order_by(Case.id)))
+
+
+def rewind_heads(world: World) -> None:
+    """What a thorough tamperer does after removing or re-hashing events: point every chain's head row at its
+    current last event, so the chains alone verify again."""
+    with world.sessions() as session, session.begin():
+        session.execute(delete(AuditChainHead))
+        ends: dict[str, tuple[int, str]] = {}
+        for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+            ends[event.chain] = (ends.get(event.chain, (0, ""))[0] + 1, event.hash)
+        session.add_all(AuditChainHead(chain=chain, length=length, head_hash=head)
+                        for chain, (length, head) in ends.items())
+
+
+def rehash_from(world: World, first_id: int) -> None:
+    """What a superuser does after editing an event: recompute every later hash of its chain, and the heads."""
+    with world.sessions() as session, session.begin():
+        postgres = session.get_bind().dialect.name == "postgresql"
+        if postgres:
+            session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+        prev: dict[str, str] = {}
+        for event in list(session.scalars(select(AuditEvent).order_by(AuditEvent.id))):
+            if event.id >= first_id:
+                link = prev.get(event.chain, audit.GENESIS_HASH)
+                event.prev_hash, event.hash = link, audit.chain_hash(link, event)
+                session.flush()
+            prev[event.chain] = event.hash
+        if postgres:
+            session.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+    rewind_heads(world)
+    with world.sessions() as session:
+        assert audit.verify_chain(session).ok
+
+
+def chain_ids(world: World, event_id: int) -> list[int]:
+    """The ids of the chain that holds this event, in order."""
+    with world.sessions() as session:
+        chain = session.scalar(select(AuditEvent.chain).where(AuditEvent.id == event_id))
+        return list(session.scalars(select(AuditEvent.id).where(AuditEvent.chain == chain).order_by(AuditEvent.id)))

@@ -12,11 +12,12 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from engine import journal as audit
+from engine.audit import merkle
 from engine.journal import AuditEvent
 
 from ..conftest import World
 from ..security.helpers import assert_clean_failure, run_cli
-from .helpers import as_database_owner, file_history
+from .helpers import as_database_owner, file_history, rewind_heads
 
 
 def _checkpoint(db_url: str, path: Path) -> dict[str, Any]:
@@ -32,9 +33,13 @@ def test_a_checkpoint_names_the_head_and_verifies(world: World, db_url: str, pla
     ids = file_history(world, plan_data)
     document = _checkpoint(db_url, tmp_path / "cp.json")
     with world.sessions() as session:
-        head = session.get(AuditEvent, ids[-1])
-        assert head is not None
-        assert (document["event_id"], document["head_hash"], document["event_count"]) == (head.id, head.hash, len(ids))
+        events = session.scalars(select(AuditEvent).where(AuditEvent.id <= ids[-1]).order_by(AuditEvent.id)).all()
+        ends = {e.chain: e for e in events}
+        lengths = {chain: sum(e.chain == chain for e in events) for chain in ends}
+        assert document["heads"] == [{"chain": chain, "length": lengths[chain], "event_id": ends[chain].id,
+                                      "hash": ends[chain].hash} for chain in sorted(ends)]
+        assert document["head_hash"] == merkle.root([merkle.leaf_hash(h) for h in document["heads"]])
+        assert (document["version"], document["event_id"], document["event_count"]) == (2, ids[-1], len(ids))
         assert document["created_at"].endswith("Z") and len(document["signature"]) == 64
         assert session.scalars(select(AuditEvent.action).order_by(AuditEvent.id.desc())).first() == "audit.checkpoint"
     result = run_cli(db_url, "audit", "verify", "--checkpoint", str(tmp_path / "cp.json"))
@@ -48,8 +53,9 @@ def test_a_removed_tail_is_detected_by_the_exported_checkpoint(world: World, db_
     _checkpoint(db_url, tmp_path / "cp.json")
     as_database_owner(world, "DELETE FROM audit_event WHERE id >= :id", ids[-2], rows=None)
     as_database_owner(world, "DELETE FROM audit_checkpoint WHERE id >= :id", 0, rows=None)
+    rewind_heads(world)
     plain = run_cli(db_url, "audit", "verify")
-    assert plain.exit_code == 0, "the chain alone cannot see a removed tail"
+    assert plain.exit_code == 0, "the chains alone cannot see a removed tail once the head rows are moved too"
     line = assert_clean_failure(run_cli(db_url, "audit", "verify", "--checkpoint", str(tmp_path / "cp.json")))
     assert f"#{ids[-1]}" in line and "已不存在" in line
 
@@ -59,6 +65,7 @@ def test_a_removed_tail_is_detected_by_a_stored_checkpoint(world: World, db_url:
     ids = file_history(world, plan_data)
     _checkpoint(db_url, tmp_path / "cp.json")
     as_database_owner(world, "DELETE FROM audit_event WHERE id >= :id", ids[-1], rows=None)
+    rewind_heads(world)
     line = assert_clean_failure(run_cli(db_url, "audit", "verify"))
     assert "检查点 #1" in line and f"#{ids[-1]}" in line
 

@@ -119,7 +119,7 @@ def test_a_committed_operation_leaves_exactly_its_events(name: str, world: World
         assert operation.leaves(session) == rows_before + 1
         result = audit.verify_chain(session)
         assert result.ok and result.count == events_before + len(operation.actions)
-        assert result.head_hash == new[-1].hash
+        assert {h.chain: h.head_hash for h in result.heads}[new[-1].chain] == new[-1].hash
 
 
 def test_a_refused_operation_leaves_no_event(world: World, plan_data: dict[str, Any]) -> None:
@@ -132,15 +132,23 @@ def test_a_refused_operation_leaves_no_event(world: World, plan_data: dict[str, 
     assert _snapshot(world, OPERATIONS["start_case"]) == before
 
 
-def test_events_link_into_one_chain_in_id_order(world: World, plan_data: dict[str, Any]) -> None:
+def test_events_link_into_one_chain_per_society_in_id_order(world: World, plan_data: dict[str, Any]) -> None:
     with world.sessions() as session, session.begin():
         _start(session, world, plan_data)
     with world.sessions() as session:
         events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
-        assert events[0].prev_hash == audit.GENESIS_HASH
-        assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:]))
+        chains: dict[str, list[AuditEvent]] = {}
+        for event in events:
+            assert event.chain == audit.chain_key(event.org_id)
+            chains.setdefault(event.chain, []).append(event)
+        assert {audit.chain_key(world.org_ids["XH"]), audit.SYSTEM_CHAIN} <= set(chains)
+        for chain in chains.values():
+            assert chain[0].prev_hash == audit.GENESIS_HASH
+            assert all(later.prev_hash == earlier.hash for earlier, later in zip(chain, chain[1:]))
         assert all(audit.chain_hash(e.prev_hash, e) == e.hash for e in events)
         assert len({e.hash for e in events}) == len(events)
+        heads = {h.chain: (h.length, h.head_hash) for h in session.scalars(select(audit.AuditChainHead))}
+        assert heads == {key: (len(chain), chain[-1].hash) for key, chain in chains.items()}
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)

@@ -1,4 +1,4 @@
-"""``baguan audit verify`` on an intact chain, and after a database owner edits or removes an event (T-AUD)."""
+"""``baguan audit verify`` on intact chains, and after a database owner edits or removes an event (T-AUD)."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,10 +6,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
+from engine import journal as audit
+from engine.audit import checkpoints
 from engine.cases import operations as cases
 from engine.journal import AuditEvent
 from engine.runtime.models import HumanTask
 
+from ..audit.helpers import chain_ids
 from ..conftest import World
 from ..review_checks import SG_CHECKS
 from .helpers import assert_clean_failure, run_cli
@@ -53,8 +56,9 @@ def test_verify_reports_an_intact_chain(world: World, db_url: str, plan_data: di
     result = run_cli(db_url, "audit", "verify")
     assert result.exit_code == 0, result.output
     with world.sessions() as session:
-        head = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    assert result.stdout.strip() == f"审计链完整：共 {len(ids)} 个事件，链头哈希 {head}"
+        status = checkpoints.chain_status(session)
+        chains = len(set(session.scalars(select(AuditEvent.chain))))
+    assert result.stdout.strip() == f"审计链完整：共 {len(ids)} 个事件，{chains} 条链，链头根哈希 {status.root}"
     assert result.stderr == ""
 
 
@@ -71,18 +75,36 @@ def test_verify_names_the_first_edited_event(column: str, world: World, db_url: 
     _as_database_owner(world, EDITS[column], victim)
     line = assert_clean_failure(run_cli(db_url, "audit", "verify"))
     assert f"#{victim}" in line and "内容哈希不匹配" in line
-    assert f"此前 {ids.index(victim)} 个事件完好" in line
+    assert f"该链此前 {chain_ids(world, victim).index(victim)} 个事件完好" in line
+
+
+def _case_chain(world: World, ids: list[int]) -> list[int]:
+    with world.sessions() as session:
+        first = session.scalar(select(AuditEvent.id).where(AuditEvent.action == "case.started"))
+    assert first is not None
+    return chain_ids(world, first)
 
 
 def test_verify_detects_a_removed_middle_event(world: World, db_url: str, plan_data: dict[str, Any]) -> None:
-    ids = _history(world, plan_data)
-    victim = ids[len(ids) // 2]
+    chain = _case_chain(world, _history(world, plan_data))
+    victim = chain[len(chain) // 2]
     _as_database_owner(world, "DELETE FROM audit_event WHERE id = :id", victim)
     line = assert_clean_failure(run_cli(db_url, "audit", "verify"))
-    follower = ids[ids.index(victim) + 1]
+    follower = chain[chain.index(victim) + 1]
     assert f"#{follower}" in line and "前序哈希不匹配" in line
     with world.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(AuditEvent)) == len(ids) - 1
+        assert session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.chain == audit.chain_key(
+            world.org_ids["XH"]))) == len(chain) - 1
+
+
+def test_verify_detects_a_removed_tail_by_the_head_row(world: World, db_url: str, plan_data: dict[str, Any]) -> None:
+    """Without a checkpoint, the head row still tells; a tamperer who also moves it is caught by a checkpoint
+    (tests/audit/test_checkpoints.py)."""
+    chain = _case_chain(world, _history(world, plan_data))
+    _as_database_owner(world, "DELETE FROM audit_event WHERE id = :id", chain[-1])
+    line = assert_clean_failure(run_cli(db_url, "audit", "verify"))
+    expected = f"链 {audit.chain_key(world.org_ids['XH'])}：链头记录有 {len(chain)} 个事件，链中实有 {len(chain) - 1} 个"
+    assert expected in line and "链尾被删除" in line
 
 
 def test_verify_detects_a_forged_event_appended_without_the_chain(world: World, db_url: str,
@@ -90,6 +112,6 @@ def test_verify_detects_a_forged_event_appended_without_the_chain(world: World, 
     ids = _history(world, plan_data)
     with world.sessions() as session, session.begin():
         session.add(AuditEvent(action="task.completed", actor_name="伪造", detail={"decision": "approve"},
-                               prev_hash="f" * 64, hash="e" * 64))
+                               chain=audit.SYSTEM_CHAIN, prev_hash="f" * 64, hash="e" * 64))
     line = assert_clean_failure(run_cli(db_url, "audit", "verify"))
     assert f"#{ids[-1] + 1}" in line

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from engine import journal as audit
 from engine.journal import AuditEvent
 
-from ..audit.helpers import as_database_owner, decide, file_plan
+from ..audit.helpers import as_database_owner, decide, file_plan, rehash_from, rewind_heads
 from ..conftest import World
 from .helpers import assert_clean_failure, run_cli
 
@@ -27,25 +27,6 @@ def _history_with_checkpoint(world: World, db_url: str, plan: dict[str, Any]) ->
         logged = session.scalar(select(AuditEvent.id).where(AuditEvent.action == "audit.checkpoint"))
         last = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
     return logged, last
-
-
-def _rehash_from(world: World, first_id: int) -> None:
-    """What a superuser does after editing an event: recompute every later hash so the chain verifies."""
-    with world.sessions() as session, session.begin():
-        postgres = session.get_bind().dialect.name == "postgresql"
-        if postgres:
-            session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
-        events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
-        prev = audit.GENESIS_HASH
-        for event in events:
-            if event.id >= first_id:
-                event.prev_hash, event.hash = prev, audit.chain_hash(prev, event)
-                session.flush()
-            prev = event.hash
-        if postgres:
-            session.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
-    with world.sessions() as session:
-        assert audit.verify_chain(session).ok
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -85,8 +66,9 @@ def test_a_removed_tail_and_removed_checkpoints_fail_verify(world: World, db_url
     logged, last = _history_with_checkpoint(world, db_url, plan_data)
     as_database_owner(world, "DELETE FROM audit_event WHERE id > :id", logged, rows=None)
     as_database_owner(world, "DELETE FROM audit_checkpoint WHERE id >= :id", 0, rows=None)
+    rewind_heads(world)
     with world.sessions() as session:
-        assert audit.verify_chain(session).ok, "the chain alone still verifies"
+        assert audit.verify_chain(session).ok, "the chains alone still verify"
     line = assert_clean_failure(run_cli(db_url, "audit", "verify"))
     assert f"#{logged}" in line and "删除" in line
 
@@ -96,7 +78,7 @@ def test_a_rewritten_and_rehashed_chain_fails_verify(world: World, db_url: str, 
     with world.sessions() as session:
         victim = session.scalar(select(AuditEvent.id).where(AuditEvent.action == "task.completed"))
     as_database_owner(world, "UPDATE audit_event SET actor_name = '他人' WHERE id = :id", victim)
-    _rehash_from(world, victim)
+    rehash_from(world, victim)
     as_database_owner(world, "DELETE FROM audit_checkpoint WHERE id >= :id", 0, rows=None)
     line = assert_clean_failure(run_cli(db_url, "audit", "verify"))
     assert f"#{logged}" in line and "重算了哈希" in line
@@ -106,6 +88,7 @@ def test_a_checkpoint_whose_event_was_removed_fails_verify(world: World, db_url:
                                                            plan_data: dict[str, Any]) -> None:
     logged, _ = _history_with_checkpoint(world, db_url, plan_data)
     as_database_owner(world, "DELETE FROM audit_event WHERE id >= :id", logged, rows=None)
+    rewind_heads(world)
     line = assert_clean_failure(run_cli(db_url, "audit", "verify"))
     assert "检查点 #1" in line
 
@@ -115,5 +98,6 @@ def test_the_audit_page_shows_the_disagreement(world: World, db_url: str, plan_d
     logged, _ = _history_with_checkpoint(world, db_url, plan_data)
     as_database_owner(world, "DELETE FROM audit_event WHERE id > :id", logged, rows=None)
     as_database_owner(world, "DELETE FROM audit_checkpoint WHERE id >= :id", 0, rows=None)
+    rewind_heads(world)
     html = login("auditor").get("/audit/").get_data(as_text=True)
     assert "审计链与检查点不符" in html and "已从检查点表中删除" in html
