@@ -69,5 +69,11 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def locks_on_begin(session: Session) -> bool:
+    """Whether the session's transaction holds the write lock from its start (SQLite's BEGIN IMMEDIATE): then
+    everything it reads is already current, and a row read before taking a row lock need not be read again."""
+    return session.get_bind().dialect.name == "sqlite"
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
