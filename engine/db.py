@@ -87,5 +87,11 @@ def is_reading(session: Session) -> bool:
     return session.in_transaction() and bool(session.connection().get_execution_options().get(READ_ONLY, False))
 
 
+def locks_on_begin(session: Session) -> bool:
+    """Whether the session's transaction holds the write lock from its start (SQLite's BEGIN IMMEDIATE): then
+    everything it reads is already current, and a row read before taking a row lock need not be read again."""
+    return session.get_bind().dialect.name == "sqlite" and not is_reading(session)
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)

@@ -1,8 +1,12 @@
 """The in-app notification centre: who is told what, and who may currently act on a task."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, insert, or_, select, union_all, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from engine.cases.models import Notification, NotificationSetting
 from engine.db import utcnow
@@ -35,6 +39,36 @@ def eligible_users(session: Session, row: HumanTask) -> list[User]:
     return [u for u in users if not (row.kind == "review" and u.id == row.submitter_id)]
 
 
+def _eligible_pairs(task_ids: Any) -> Any:
+    """(task id, user id) for every person who may act on each of the tasks: ``eligible_users`` as one query."""
+    assigned = (select(HumanTask.id.label("task_id"), User.id.label("user_id"))
+                .join(User, User.id == HumanTask.assignee_id)
+                .where(HumanTask.id.in_(task_ids), User.active.is_(True)))
+    by_role = (select(HumanTask.id.label("task_id"), User.id.label("user_id"))
+               .join(Membership, and_(Membership.role == HumanTask.role, Membership.org_id == HumanTask.scope_org_id))
+               .join(User, User.id == Membership.user_id)
+               .where(HumanTask.id.in_(task_ids), HumanTask.assignee_id.is_(None), User.active.is_(True),
+                      or_(HumanTask.kind != TaskKind.REVIEW, User.id != HumanTask.submitter_id)))
+    return union_all(assigned, by_role).subquery()
+
+
+# Built once, run on the session's connection (no ORM layer): building and hashing these statements costs more
+# than running them, on every workflow cycle.
+_NEW_TASKS = _eligible_pairs(bindparam("task_ids", expanding=True))
+NEW_TASK_PEOPLE = (select(_NEW_TASKS.c.task_id, _NEW_TASKS.c.user_id, NotificationSetting.email)
+                   .outerjoin(NotificationSetting, NotificationSetting.user_id == _NEW_TASKS.c.user_id)
+                   .order_by(_NEW_TASKS.c.task_id, _NEW_TASKS.c.user_id))
+TASK_KINDS = ("task", "transferred", "delegated", "delegate_resolved", "signer", "urged", "task.reminder",
+              "task.overdue")
+_STILL_ACTING = _eligible_pairs(select(HumanTask.id).where(HumanTask.case_id == bindparam("of_case"),
+                                                           HumanTask.status == "open"))
+SETTLE = (update(Notification)
+          .where(Notification.case_id == bindparam("of_case"), Notification.read_at.is_(None),
+                 Notification.kind.in_(TASK_KINDS), Notification.user_id.not_in(select(_STILL_ACTING.c.user_id)))
+          .values(read_at=bindparam("settled_at")).returning(Notification.id))
+ADD_NOTIFICATIONS = insert(Notification)
+
+
 def notifications(session: Session, user: User, limit: int = 50, offset: int = 0) -> list[Notification]:
     return list(session.scalars(select(Notification).where(Notification.user_id == user.id)
                                 .order_by(Notification.id.desc()).limit(limit).offset(offset)))
@@ -58,28 +92,28 @@ def mark_all_read(session: Session, user: User) -> int:
 def announce_new_tasks(session: Session, case: Case, workflow: object, created: list[HumanTask],
                        ready: object) -> None:
     """Tell everyone who may act on a new review step (in-app, and by e-mail when configured)."""
-    for row in created:
-        if row.kind == TaskKind.REVIEW:
-            for person in eligible_users(session, row):
-                notify(session, person.id, "task", f"新待办：{row.name}（{case.number} {case.title}）", case=case)
-
-
-TASK_KINDS = ("task", "transferred", "delegated", "delegate_resolved", "signer", "urged", "task.reminder",
-              "task.overdue")
+    reviews = {row.id: row for row in created if row.kind == TaskKind.REVIEW}
+    if not reviews:
+        return
+    session.flush()
+    connection, now = session.connection(), utcnow()
+    entries = [{"user_id": user_id, "case_id": case.id, "kind": "task", "created_at": now,
+                "message": f"新待办：{reviews[task_id].name}（{case.number} {case.title}）"[:MAX_MESSAGE],
+                "email_status": "pending" if email else None}
+               for task_id, user_id, email in connection.execute(NEW_TASK_PEOPLE, {"task_ids": list(reviews)})]
+    if entries:
+        connection.execute(ADD_NOTIFICATIONS, entries)
 
 
 def settle_task_notifications(session: Session, case: Case, workflow: object, created: list[HumanTask],
                               ready: object) -> int:
     """Once the case moved, its task notifications (新待办, 转办, 催办, …) are marked read for everyone who can
     no longer act on any of its open tasks: a handled task does not keep the badge growing."""
-    open_rows = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.status == "open"))
-    still_acting = {person.id for row in open_rows for person in eligible_users(session, row)}
-    rows = session.scalars(select(Notification).where(
-        Notification.case_id == case.id, Notification.read_at.is_(None),
-        Notification.kind.in_(TASK_KINDS))).all()
-    now, settled = utcnow(), 0
-    for row in rows:
-        if row.user_id not in still_acting:
-            row.read_at, settled = now, settled + 1
     session.flush()
-    return settled
+    now = utcnow()
+    settled = session.connection().execute(SETTLE, {"of_case": case.id, "settled_at": now}).scalars().all()
+    for notification_id in settled:
+        loaded = session.identity_map.get(identity_key(Notification, notification_id))
+        if loaded is not None:
+            set_committed_value(loaded, "read_at", now)
+    return len(settled)

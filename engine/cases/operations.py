@@ -11,12 +11,11 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import forms as form_lib
 from engine.cases import counters, form_rules
-from engine.db import utcnow
+from engine.db import locks_on_begin, utcnow
 from engine.errors import AccessDenied, Conflict, InvalidData, PermissionDenied
 from engine.identity.access import (
     can_act_on,
@@ -140,11 +139,12 @@ def complete_by_timeout(session: Session, row: HumanTask, data: dict[str, Any], 
 def task_for_update(session: Session, user: User, task_id: int, decision: str = "") -> HumanTask:
     """Lock the task's case, re-read the task so its status is the committed one, and check that ``user``
     may take ``decision`` on it now ("" when acting on the task without deciding it) — every registered authority."""
-    located = session.execute(select(HumanTask.case_id, HumanTask.org_id).where(HumanTask.id == task_id)).first()
-    if located is None or located.org_id not in visible_org_ids(session, user):
-        raise AccessDenied("任务不存在或您无权访问", {"task_id": str(task_id)})
-    case = lock_case(session, located.case_id)
     row = session.get(HumanTask, task_id, populate_existing=True)
+    if row is None or row.org_id not in visible_org_ids(session, user):
+        raise AccessDenied("任务不存在或您无权访问", {"task_id": str(task_id)})
+    case = lock_case(session, row.case_id)
+    if not locks_on_begin(session):  # read before the lock was taken: re-read the committed status
+        row = session.get(HumanTask, task_id, populate_existing=True)
     if row is None or row.case is not case:  # also keeps the locked case (weakly held by the session) alive
         raise Conflict("该任务已不存在，请刷新后查看最新状态")
     if row.status != TaskStatus.OPEN:

@@ -9,7 +9,7 @@ from typing import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from engine import journal as audit
@@ -92,8 +92,13 @@ def add_user(session: Session, username: str, name: str, password: str, actor: U
     return user
 
 
+USER_BY_NAME = (select(User).options(joinedload(User.memberships))
+                .where(User.username == bindparam("username")))
+"""The user with their roles in one statement (the relationship alone loads them in a second one)."""
+
+
 def get_user(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username.strip()))
+    user = session.execute(USER_BY_NAME, {"username": username.strip()}).unique().scalar_one_or_none()
     if user is None:
         raise NotFound(f"用户 {username} 不存在")
     return user

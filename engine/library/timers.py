@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from engine.library.models import Timer
@@ -99,25 +100,32 @@ def _remind_at(due: datetime, days: int, calendar: str) -> datetime:
 
 
 def schedule(session: Session, case: Case, rows: list[HumanTask]) -> None:
-    """For each newly opened step with a deadline: its due date by its calendar, and its timers."""
+    """For each newly opened step with a deadline: its due date by its calendar, and its timers (one INSERT)."""
     policies = (case.definition.properties or {}).get("steps") or {}
+    timers: list[dict[str, Any]] = []
     for row in rows:
         policy = policies.get(row.bpmn_id)
         if not policy or policy.get("dueDays") is None:
             continue
         days, calendar = int(policy["dueDays"]), policy.get("dueCalendar", "working")
-        row.due_at = due_at(row.created_at, days, calendar)
-        session.add_all(_timers_for(case, row, policy, calendar))
-    session.flush()
+        due = due_at(row.created_at, days, calendar)
+        if row.due_at != due:  # an unchanged row costs the flush nothing
+            row.due_at = due
+        timers.extend(_timers_for(case, row, policy, calendar))
+    if timers:
+        session.connection().execute(ADD_TIMERS, timers)
 
 
-def _timers_for(case: Case, row: HumanTask, policy: dict[str, Any], calendar: str) -> list[Timer]:
+ADD_TIMERS = insert(Timer)
+
+
+def _timers_for(case: Case, row: HumanTask, policy: dict[str, Any], calendar: str) -> list[dict[str, Any]]:
     assert row.due_at is not None
     timers = []
     remind = _remind_at(row.due_at, int(policy.get("remindBefore") or 0), calendar)
     if policy.get("remindBefore") not in (None, "0") and remind > row.created_at:
-        timers.append(Timer(case_id=case.id, task_id=row.id, kind=REMIND, due_at=remind))
+        timers.append({"case_id": case.id, "task_id": row.id, "kind": REMIND, "due_at": remind})
     ends_by_itself = policy.get("onTimeout") == "approve" and not policy.get("political")
     kind = TIMEOUT if ends_by_itself else ESCALATE
-    timers.append(Timer(case_id=case.id, task_id=row.id, kind=kind, due_at=row.due_at))
+    timers.append({"case_id": case.id, "task_id": row.id, "kind": kind, "due_at": row.due_at})
     return timers

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from engine import journal as audit
@@ -26,6 +26,7 @@ from engine.identity.models import User
 from engine.review import separation
 from engine.review.models import TaskDelegation, TaskSigner
 from engine.roles import OVERSIGHT_ROLES, REVIEWER_ROLES, role_label
+from engine.runtime.cycle import lock_case
 from engine.runtime.models import HumanTask
 from engine.vocabulary import AuditAction, Decision
 
@@ -200,7 +201,7 @@ def remove_signer(session: Session, user: User, signer_id: int) -> TaskSigner:
         raise PermissionDenied("只有添加该加签人的人可以减签")
     row = session.get(HumanTask, signer.task_id)
     assert row is not None
-    cases.lock_case(session, row.case_id)
+    lock_case(session, row.case_id)
     session.refresh(row)
     session.refresh(signer)
     if signer.status not in ("active", "pending") or row.status != "open":
@@ -219,14 +220,26 @@ def pending_signers(session: Session, row: HumanTask) -> list[TaskSigner]:
                                 .order_by(TaskSigner.id)))
 
 
+DELEGATED_OR_SIGNED = select(
+    exists().where(TaskDelegation.task_id == bindparam("task_id"), TaskDelegation.kind == "delegate",
+                   TaskDelegation.resolved_at.is_(None)),
+    exists().where(TaskSigner.task_id == bindparam("task_id"), TaskSigner.status.in_(("active", "pending"))))
+
+
+def _delegated_or_signed(session: Session, row: HumanTask) -> tuple[bool, bool]:
+    """In one round trip: whether ``row`` has an open 委派, and whether it has active or pending added signers."""
+    found = session.execute(DELEGATED_OR_SIGNED, {"task_id": row.id}).one()
+    return bool(found[0]), bool(found[1])
+
+
 def signer_interceptor(session: Session, row: HumanTask, user: User, decision: str, comment: str,
                data: dict[str, Any]) -> bool:
     """委派 and 加签 inside complete_task: a delegate only replies; a before-signer's 同意 hands the task back;
     an owner's 同意 with an after-signer pending passes the task on instead of moving the case."""
-    delegation = open_delegation(session, row)
-    if delegation is not None:
+    delegated, signed = _delegated_or_signed(session, row)
+    if delegated:
         raise PermissionDenied("委派的任务由委派人作出决定，您只能回复意见")
-    signers = pending_signers(session, row)
+    signers = pending_signers(session, row) if signed else []
     active = next((s for s in signers if s.status == "active"), None)
     if active is not None and opinion_only(session, row, user):
         return _opinion(session, row, user, active, decision, comment)

@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -35,11 +35,14 @@ from engine.vocabulary import CaseStatus
 MAX_TASK_DEPTH = 800
 
 
+LOCK_CASE = (select(Case).where(Case.id == bindparam("case_id")).with_for_update(of=Case)
+             .options(undefer(Case.state), joinedload(Case.definition)).execution_options(populate_existing=True))
+"""Built once: building and hashing the statement costs more than running it, on every state change."""
+
+
 def lock_case(session: Session, case_id: int) -> Case:
     """Lock a case row (with its state loaded) for an operation that changes it."""
-    return session.execute(select(Case).where(Case.id == case_id).with_for_update(of=Case)
-                           .options(undefer(Case.state), joinedload(Case.definition))
-                           .execution_options(populate_existing=True)).scalar_one()
+    return session.execute(LOCK_CASE, {"case_id": case_id}).scalar_one()
 
 
 def load_workflow(case: Case) -> BpmnWorkflow:

@@ -6,7 +6,7 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
@@ -53,10 +53,15 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[Task]:
     return list(workflow.get_tasks(state=TaskState.READY, manual=True))
 
 
+OPEN_ROWS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.status == "open")
+"""Built once: building and hashing it costs more than running it, on every state change."""
+
+
 def sync_human_tasks(session: Session, case: Case, workflow: BpmnWorkflow) -> list[HumanTask]:
     """Cancel rows whose Spiff task is no longer READY; add a row for each newly READY task."""
     ready = {str(t.id): t for t in ready_human_tasks(workflow)}
-    open_rows = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.status == "open")).all()
+    with session.no_autoflush:  # a row just decided is flushed with the new rows below, in one flush
+        open_rows = [row for row in session.scalars(OPEN_ROWS, {"case_id": case.id}) if row.status == "open"]
     now = utcnow()
     for row in open_rows:
         if row.spiff_task_id not in ready:
