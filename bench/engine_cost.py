@@ -55,7 +55,8 @@ def measure_bare_spiff(iterations: int) -> list[float]:
     return samples
 
 
-def _seed(session: Session) -> None:
+def seed(session: Session) -> None:
+    """The supervisor, one society with a clerk and a secretary-general, and the process library."""
     identity.add_org(session, "TAST", "天津市科学技术协会", "supervisor")
     identity.add_org(session, "XH", "基准测试学会", "society", "TAST")
     for username, role in (("b_staff", "staff"), ("b_sg", "secretary_general")):
@@ -64,22 +65,30 @@ def _seed(session: Session) -> None:
     deployment.deploy(session, *deployment.read_sources([ROOT / "workflows", ROOT / "forms"]))
 
 
-def _open_cases(sessions: sessionmaker[Session], count: int) -> list[int]:
+def open_cases(sessions: sessionmaker[Session], count: int) -> list[int]:
+    """File ``count`` plans; the ids of every task waiting for the secretary-general, oldest first."""
     with sessions() as session, session.begin():
         staff = identity.get_user(session, "b_staff")
         org = identity.get_org(session, "XH")
         for n in range(count):
             cases.start_case(session, staff, "annual_plan", org, f"基准计划 {n}", dict(PLAN))
     with sessions() as session:
-        return list(session.scalars(select(HumanTask.id).where(HumanTask.status == "open").order_by(HumanTask.id)))
+        return list(session.scalars(select(HumanTask.id)
+                                    .where(HumanTask.status == "open", HumanTask.bpmn_id == "sg_review")
+                                    .order_by(HumanTask.id)))
 
 
 def measure_baguan_complete(sessions: sessionmaker[Session], iterations: int) -> list[float]:
     """complete_task (lock, load, run, save, projection, audit) plus the commit, one fresh session each."""
     with sessions() as session, session.begin():
-        _seed(session)
+        seed(session)
+    return sample_completions(sessions, iterations)
+
+
+def sample_completions(sessions: sessionmaker[Session], iterations: int) -> list[float]:
+    """File ``iterations`` plans, then time the secretary-general approving each (needs :func:`seed`)."""
     samples = []
-    for task_id in _open_cases(sessions, iterations):
+    for task_id in open_cases(sessions, iterations):
         with sessions() as session:
             user: Any = identity.get_user(session, "b_sg")
             start = time.perf_counter()

@@ -35,14 +35,13 @@ class Page:
 @dataclass(frozen=True)
 class Branch:
     """One indexed part of a 待办 inbox; ``cond`` selects its rows. A role pool's branch (``pool`` = scope
-    organisation, role) is counted unfiltered from the pool's tally less its few tasks filed by ``left_out``;
-    a proxy's branch also leaves out political steps (``political`` on tasks, ``tally_political`` on tallies)."""
+    organisation, role) is counted unfiltered from the pool's tally less its tasks filed by ``left_out``;
+    a proxy's branch also leaves out the tallies of political steps (``political``)."""
 
     cond: Any
     pool: tuple[int, str] | None = None
     left_out: tuple[int, ...] = ()
     political: Any = None
-    tally_political: Any = None
 
 
 def _todo_branches(session: Session, user: User) -> list[Branch]:
@@ -57,7 +56,7 @@ def _todo_branches(session: Session, user: User) -> list[Branch]:
     political, tally_political = _political_steps(session)
     stand_in = [HumanTask.submitter_id != user.id, HumanTask.scope_org_id.in_(member_of), not_(political)]
     for principal in principals:
-        branches += [Branch(and_(b.cond, *stand_in), b.pool, (*b.left_out, user.id), political, tally_political)
+        branches += [Branch(and_(b.cond, *stand_in), b.pool, (*b.left_out, user.id), tally_political)
                      for b in _person_branches(principal, seen, set(member_of))]
     return branches
 
@@ -133,7 +132,8 @@ def todo_tasks(session: Session, user: User, limit: int = 50, offset: int = 0, f
     return Page([rows[i] for i in ids if i in rows], _todo_total(session, branches, f), limit, offset)
 
 
-def _one_case_todo(session: Session, branches: list[Branch], f: InboxFilter, sort: str, limit: int, offset: int) -> Page:
+def _one_case_todo(session: Session, branches: list[Branch], f: InboxFilter, sort: str, limit: int,
+                   offset: int) -> Page:
     """A search by exact case number: the case's few open tasks, read by the case index."""
     rows = session.scalars(select(HumanTask).where(HumanTask.case_id == f.case_id, or_(*[b.cond for b in branches]),
                                                    *inbox.todo_task_conditions(f), *_case_rest(f))
@@ -149,8 +149,8 @@ def _case_rest(f: InboxFilter) -> list[Any]:
 
 def _todo_total(session: Session, branches: list[Branch], f: InboxFilter) -> int:
     """Filtered: an index COUNT per branch (linear in the matching tasks of each branch). Unfiltered: a pool is
-    its tally less its tasks filed by the people left out, read by the submitter index; a named-assignee branch
-    is an index COUNT of that person's open tasks."""
+    its tally less the tally of its tasks filed by the people left out; a named-assignee branch is an index
+    COUNT of that person's open tasks."""
     if f.active:
         return sum(session.scalar(_branch_select([func.count()], b.cond, f)) or 0 for b in branches)
     return sum(_branch_total(session, b) for b in branches)
@@ -160,12 +160,9 @@ def _branch_total(session: Session, branch: Branch) -> int:
     if branch.pool is None:
         return session.scalar(select(func.count()).select_from(HumanTask).where(branch.cond)) or 0
     org_id, role = branch.pool
-    own = [_pool(org_id, role), HumanTask.submitter_id.in_(branch.left_out)]
     if branch.political is None:
-        return (open_counts.pooled_count(session, org_id, role)
-                - (session.scalar(select(func.count()).select_from(HumanTask).where(*own)) or 0))
-    return (open_counts.pooled_count(session, org_id, role, not_(branch.tally_political))
-            - (session.scalar(select(func.count()).select_from(HumanTask).where(*own, not_(branch.political))) or 0))
+        return open_counts.pooled_count(session, org_id, role, branch.left_out)
+    return open_counts.pooled_count(session, org_id, role, branch.left_out, not_(branch.political))
 
 
 def todo_count(session: Session, user: User) -> int:

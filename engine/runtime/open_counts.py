@@ -12,9 +12,9 @@ political steps.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, Optional
 
-from sqlalchemy import Connection, Index, String, delete, event, func, insert, select, text
+from sqlalchemy import Connection, Index, String, delete, event, func, insert, null, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.db import Base
@@ -22,21 +22,26 @@ from engine.runtime.models import Case, HumanTask
 
 
 class OpenTaskTally(Base):
-    """+1/−1 rows per pool (scope organisation, role), process version and step; their sum is the open count."""
+    """+1/−1 rows per pool (scope organisation, role), process version and step; their sum is the open count.
+    Each change is tallied twice: for the whole pool (``submitter_id`` NULL) and for the pool's tasks filed by
+    one person, so a reviewer's count leaves out the cases they filed without reading any task."""
 
     __tablename__ = "open_task_tally"
-    __table_args__ = (Index("ix_open_task_tally_pool", "scope_org_id", "role"),)
+    __table_args__ = (Index("ix_open_task_tally_pool", "scope_org_id", "role", "submitter_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scope_org_id: Mapped[int]
     role: Mapped[str] = mapped_column(String(32))
     definition_id: Mapped[int]
     bpmn_id: Mapped[str] = mapped_column(String(100))
+    submitter_id: Mapped[Optional[int]]
     delta: Mapped[int]
 
 
-KEY = (OpenTaskTally.scope_org_id, OpenTaskTally.role, OpenTaskTally.definition_id, OpenTaskTally.bpmn_id)
-TASK_KEY_COLUMNS = ("status", "assignee_id", "scope_org_id", "role", "bpmn_id", "case_id")
+KEY = (OpenTaskTally.scope_org_id, OpenTaskTally.role, OpenTaskTally.definition_id, OpenTaskTally.bpmn_id,
+       OpenTaskTally.submitter_id)
+TASK_KEY_COLUMNS = ("status", "assignee_id", "scope_org_id", "role", "bpmn_id", "case_id", "submitter_id")
+COLUMNS = "scope_org_id, role, definition_id, bpmn_id, submitter_id, delta"
 
 
 def _pooled(row: str) -> str:
@@ -44,15 +49,17 @@ def _pooled(row: str) -> str:
 
 
 def _add_row(row: str, sign: int, where: str = "") -> str:
-    return ("INSERT INTO open_task_tally (scope_org_id, role, definition_id, bpmn_id, delta) "
-            f"SELECT {row}.scope_org_id, {row}.role, c.definition_id, {row}.bpmn_id, {sign} "
-            f"FROM \"case\" c WHERE c.id = {row}.case_id{where}")
+    return "; ".join(f"INSERT INTO open_task_tally ({COLUMNS}) "
+                     f"SELECT {row}.scope_org_id, {row}.role, c.definition_id, {row}.bpmn_id, {submitter}, {sign} "
+                     f"FROM \"case\" c WHERE c.id = {row}.case_id{where}"
+                     for submitter in ("NULL", f"{row}.submitter_id"))
 
 
 def _move_case(old_or_new: str, sign: int) -> str:
-    return ("INSERT INTO open_task_tally (scope_org_id, role, definition_id, bpmn_id, delta) "
-            f"SELECT h.scope_org_id, h.role, {old_or_new}.definition_id, h.bpmn_id, {sign} "
-            f"FROM human_task h WHERE h.case_id = NEW.id AND {_pooled('h')}")
+    return "; ".join(f"INSERT INTO open_task_tally ({COLUMNS}) "
+                     f"SELECT h.scope_org_id, h.role, {old_or_new}.definition_id, h.bpmn_id, {submitter}, {sign} "
+                     f"FROM human_task h WHERE h.case_id = NEW.id AND {_pooled('h')}"
+                     for submitter in ("NULL", "h.submitter_id"))
 
 
 def _changed(distinct: str) -> str:
@@ -112,11 +119,12 @@ def _install_after_create_all(target: Any, connection: Connection, **_: Any) -> 
 
 def backfill(connection: Connection) -> None:
     """Tally the tasks already pooled (the migration that introduces the table)."""
-    counted = (select(HumanTask.scope_org_id, HumanTask.role, Case.definition_id, HumanTask.bpmn_id, func.count())
-               .join(Case, Case.id == HumanTask.case_id)
-               .where(HumanTask.status == "open", HumanTask.assignee_id.is_(None))
-               .group_by(HumanTask.scope_org_id, HumanTask.role, Case.definition_id, HumanTask.bpmn_id))
-    connection.execute(insert(OpenTaskTally).from_select([*[c.key for c in KEY], "delta"], counted))
+    for submitter in ([], [HumanTask.submitter_id]):
+        key = (HumanTask.scope_org_id, HumanTask.role, Case.definition_id, HumanTask.bpmn_id, *submitter)
+        counted = (select(*key, *([] if submitter else [null()]), func.count())
+                   .join(Case, Case.id == HumanTask.case_id)
+                   .where(HumanTask.status == "open", HumanTask.assignee_id.is_(None)).group_by(*key))
+        connection.execute(insert(OpenTaskTally).from_select([*[c.key for c in KEY], "delta"], counted))
 
 
 def compact(session: Session) -> int:
@@ -125,18 +133,20 @@ def compact(session: Session) -> int:
     Deleting with RETURNING takes only committed rows; on PostgreSQL a concurrent compaction waits for the
     rows it shares with this one and then skips them, so no delta is lost or counted twice."""
     rows = session.execute(delete(OpenTaskTally).returning(*KEY, OpenTaskTally.delta)).all()
-    sums: Counter[tuple[int, str, int, str]] = Counter()
-    for scope_org_id, role, definition_id, bpmn_id, delta in rows:
-        sums[(scope_org_id, role, definition_id, bpmn_id)] += delta
+    sums: Counter[tuple[Any, ...]] = Counter()
+    for *key, delta in rows:
+        sums[tuple(key)] += delta
     folded = [dict(zip([c.key for c in KEY], key), delta=n) for key, n in sums.items() if n]
     if folded:
         session.execute(insert(OpenTaskTally), folded)
     return len(rows)
 
 
-def pooled_count(session: Session, scope_org_id: int, role: str, *conditions: Any) -> int:
-    """How many tasks are open in the pool of ``role`` in ``scope_org_id`` (rows further narrowed by
-    ``conditions`` on :class:`OpenTaskTally`, e.g. leaving out political steps)."""
-    return session.scalar(select(func.coalesce(func.sum(OpenTaskTally.delta), 0))
-                          .where(OpenTaskTally.scope_org_id == scope_org_id, OpenTaskTally.role == role,
-                                 *conditions)) or 0
+def pooled_count(session: Session, scope_org_id: int, role: str, left_out: tuple[int, ...] = (),
+                 *conditions: Any) -> int:
+    """How many tasks are open in the pool of ``role`` in ``scope_org_id``, less those filed by ``left_out``
+    (rows further narrowed by ``conditions`` on :class:`OpenTaskTally`, e.g. leaving out political steps)."""
+    pool = [OpenTaskTally.scope_org_id == scope_org_id, OpenTaskTally.role == role, *conditions]
+    whole = select(func.coalesce(func.sum(OpenTaskTally.delta), 0)).where(*pool, OpenTaskTally.submitter_id.is_(None))
+    own = select(func.coalesce(func.sum(OpenTaskTally.delta), 0)).where(*pool, OpenTaskTally.submitter_id.in_(left_out))
+    return (session.scalar(whole) or 0) - ((session.scalar(own) or 0) if left_out else 0)

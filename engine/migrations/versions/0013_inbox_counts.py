@@ -1,4 +1,4 @@
-"""open_task_tally: exact 待办 totals kept by triggers on human_task; an index of each submitter's open tasks
+"""open_task_tally: exact 待办 totals kept by triggers on human_task
 
 Revision ID: 0013_inbox_counts
 Revises: 0011_start_drafts
@@ -22,11 +22,11 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=32), nullable=False),
     sa.Column('definition_id', sa.Integer(), nullable=False),
     sa.Column('bpmn_id', sa.String(length=100), nullable=False),
+    sa.Column('submitter_id', sa.Integer(), nullable=True),
     sa.Column('delta', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_open_task_tally'))
     )
-    op.create_index('ix_open_task_tally_pool', 'open_task_tally', ['scope_org_id', 'role'], unique=False)
-    op.create_index('ix_human_task_submitted', 'human_task', ['submitter_id', 'status'], unique=False)
+    op.create_index('ix_open_task_tally_pool', 'open_task_tally', ['scope_org_id', 'role', 'submitter_id'], unique=False)
     install_triggers(op.get_bind())
     backfill(op.get_bind())
 
@@ -40,6 +40,5 @@ def downgrade() -> None:
     if on:
         op.execute("DROP FUNCTION IF EXISTS baguan_tally_task()")
         op.execute("DROP FUNCTION IF EXISTS baguan_tally_case()")
-    op.drop_index('ix_human_task_submitted', table_name='human_task')
     op.drop_index('ix_open_task_tally_pool', table_name='open_task_tally')
     op.drop_table('open_task_tally')
