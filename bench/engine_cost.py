@@ -82,13 +82,13 @@ def measure_baguan_complete(sessions: sessionmaker[Session], iterations: int) ->
     """complete_task (lock, load, run, save, projection, audit) plus the commit, one fresh session each."""
     with sessions() as session, session.begin():
         seed(session)
-    return sample_completions(sessions, iterations)
+    return time_completions(sessions, open_cases(sessions, iterations))
 
 
-def sample_completions(sessions: sessionmaker[Session], iterations: int) -> list[float]:
-    """File ``iterations`` plans, then time the secretary-general approving each (needs :func:`seed`)."""
+def time_completions(sessions: sessionmaker[Session], task_ids: list[int]) -> list[float]:
+    """Time the secretary-general approving each task (from :func:`open_cases`, after :func:`seed`)."""
     samples = []
-    for task_id in open_cases(sessions, iterations):
+    for task_id in task_ids:
         with sessions() as session:
             user: Any = identity.get_user(session, "b_sg")
             start = time.perf_counter()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Optional
 
-from sqlalchemy import Connection, Index, String, delete, event, func, insert, null, select, text
+from sqlalchemy import Connection, Index, String, case, delete, event, func, insert, null, or_, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.db import Base
@@ -146,7 +146,8 @@ def pooled_count(session: Session, scope_org_id: int, role: str, left_out: tuple
                  *conditions: Any) -> int:
     """How many tasks are open in the pool of ``role`` in ``scope_org_id``, less those filed by ``left_out``
     (rows further narrowed by ``conditions`` on :class:`OpenTaskTally`, e.g. leaving out political steps)."""
-    pool = [OpenTaskTally.scope_org_id == scope_org_id, OpenTaskTally.role == role, *conditions]
-    whole = select(func.coalesce(func.sum(OpenTaskTally.delta), 0)).where(*pool, OpenTaskTally.submitter_id.is_(None))
-    own = select(func.coalesce(func.sum(OpenTaskTally.delta), 0)).where(*pool, OpenTaskTally.submitter_id.in_(left_out))
-    return (session.scalar(whole) or 0) - ((session.scalar(own) or 0) if left_out else 0)
+    whole = OpenTaskTally.submitter_id.is_(None)
+    signed = case((whole, OpenTaskTally.delta), else_=-OpenTaskTally.delta)
+    return session.scalar(select(func.coalesce(func.sum(signed), 0))
+                          .where(OpenTaskTally.scope_org_id == scope_org_id, OpenTaskTally.role == role,
+                                 or_(whole, OpenTaskTally.submitter_id.in_(left_out)), *conditions)) or 0

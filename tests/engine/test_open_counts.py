@@ -132,7 +132,8 @@ def _compact(session: Any, world: World, society: str, case_id: int) -> None:
 _STEPS = ("sg_review", "finance_check", "party_review", "president_review", "council_meeting", "cast_filing")
 OPERATIONS: dict[str, Callable[[Any, World, str, int], None]] = {
     "file": _file, "file_timed": _file_timed, "approve": _decide("approve"), "return": _decide("return"),
-    "reject": _decide("reject"), "recall": _recall, "withdraw": _withdraw, "transfer": _hand_over(task_ops.transfer_task, "xh_sg2"),
+    "reject": _decide("reject"), "recall": _recall, "withdraw": _withdraw,
+    "transfer": _hand_over(task_ops.transfer_task, "xh_sg2"),
     "delegate": _hand_over(task_ops.delegate_task, "xh_finance"), "resolve": _resolve, "timeout": _time_out,
     "migrate": _migrate, "compact": _compact}
 
@@ -182,7 +183,8 @@ def test_tallies_equal_a_real_count_after_any_mix_of_operations(counted_world: W
 
 def test_a_walk_through_every_operation_keeps_the_tallies_exact(counted_world: World) -> None:
     for name in ("file", "return", "file_timed", "file", "approve", "approve", "return", "file", "recall",
-                 "delegate", "resolve", "approve", "transfer", "withdraw", "file", "migrate", "approve", "timeout", "compact", "approve"):
+                 "delegate", "resolve", "approve", "transfer", "withdraw", "file", "migrate", "approve", "timeout",
+                 "compact", "approve"):
         for society in ("XH", "YH"):
             for pick in (0, 2, 5, -1, -2):
                 _apply(counted_world, name, society, pick)
