@@ -46,9 +46,11 @@ def _load(session: Session, finished: int) -> None:
     definition = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == "annual_plan"))
     assert definition is not None
     ids = _ids(session)
-    total = finished + OPEN_FILINGS
-    bulk.load_rows(session, Case.__table__, (_case(n, n < finished, definition.id, ids) for n in range(total)))
-    bulk.load_rows(session, HumanTask.__table__, (task for n in range(total) for task in _tasks(n, n < finished, ids)))
+    bulk.load_rows(session, Case.__table__, (_case(n, True, definition.id, ids) for n in range(finished)), True)
+    bulk.load_rows(session, HumanTask.__table__, (task for n in range(finished) for task in _tasks(n, True, ids)), True)
+    filings = range(finished, finished + OPEN_FILINGS)
+    bulk.load_rows(session, Case.__table__, (_case(n, False, definition.id, ids) for n in filings))
+    bulk.load_rows(session, HumanTask.__table__, (task for n in filings for task in _tasks(n, False, ids)))
 
 
 def _ids(session: Session) -> dict[str, int]:
