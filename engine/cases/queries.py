@@ -15,8 +15,8 @@ from engine.identity.access import is_member, principals_of, visible_org_ids
 from engine.identity.models import Organisation, User
 from engine.journal import AuditEvent
 from engine.library import catalogue as catalogue
-from engine.runtime.deploy import latest_definitions
 from engine.runtime import open_counts as open_counts
+from engine.runtime.deploy import latest_definitions
 from engine.runtime.models import Case, HumanTask, ProcessDefinition
 from engine.runtime.open_counts import OpenTaskTally
 
