@@ -1,4 +1,4 @@
-"""open_task_tally: exact 待办 totals kept by triggers on human_task
+"""open_task_tally: exact 待办 totals kept by triggers on human_task; a supervisor's inbox by society
 
 Revision ID: 0013_inbox_counts
 Revises: 0011_start_drafts
@@ -27,6 +27,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_open_task_tally'))
     )
     op.create_index('ix_open_task_tally_pool', 'open_task_tally', ['scope_org_id', 'role', 'submitter_id'], unique=False)
+    op.create_index('ix_human_task_inbox_society', 'human_task',
+                    ['scope_org_id', 'role', 'status', 'org_id', 'created_at'], unique=False)
     install_triggers(op.get_bind())
     backfill(op.get_bind())
 
@@ -40,5 +42,6 @@ def downgrade() -> None:
     if on:
         op.execute("DROP FUNCTION IF EXISTS baguan_tally_task()")
         op.execute("DROP FUNCTION IF EXISTS baguan_tally_case()")
+    op.drop_index('ix_human_task_inbox_society', table_name='human_task')
     op.drop_index('ix_open_task_tally_pool', table_name='open_task_tally')
     op.drop_table('open_task_tally')
