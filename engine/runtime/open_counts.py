@@ -11,7 +11,6 @@ political steps.
 """
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any, Optional
 
 from sqlalchemy import Connection, Index, String, case, delete, event, func, insert, null, or_, select, text
@@ -128,18 +127,20 @@ def backfill(connection: Connection) -> None:
 
 
 def compact(session: Session) -> int:
-    """Fold the rows of each key into one (dropping keys that sum to zero); returns the rows folded.
+    """Fold the rows of each key that has several into one (dropped when it sums to zero); returns the rows
+    folded. Keys already folded are left alone, so a loop's work follows the changes since the last one.
 
-    Deleting with RETURNING takes only committed rows; on PostgreSQL a concurrent compaction waits for the
-    rows it shares with this one and then skips them, so no delta is lost or counted twice."""
-    rows = session.execute(delete(OpenTaskTally).returning(*KEY, OpenTaskTally.delta)).all()
-    sums: Counter[tuple[Any, ...]] = Counter()
-    for *key, delta in rows:
-        sums[tuple(key)] += delta
-    folded = [dict(zip([c.key for c in KEY], key), delta=n) for key, n in sums.items() if n]
-    if folded:
-        session.execute(insert(OpenTaskTally), folded)
-    return len(rows)
+    Each key's rows are deleted with RETURNING and their sum inserted in the same transaction. On PostgreSQL a
+    concurrent compaction of the same key waits for the rows this one locked, then skips them, and never sees
+    the sum this one inserts (its statement started earlier), so no delta is lost or counted twice."""
+    folded = 0
+    for key in session.execute(select(*KEY).group_by(*KEY).having(func.count() > 1)).all():
+        same = [column.is_(None) if value is None else column == value for column, value in zip(KEY, key)]
+        deltas = session.scalars(delete(OpenTaskTally).where(*same).returning(OpenTaskTally.delta)).all()
+        folded += len(deltas)
+        if sum(deltas):
+            session.execute(insert(OpenTaskTally).values(**dict(zip([c.key for c in KEY], key)), delta=sum(deltas)))
+    return folded
 
 
 def pooled_count(session: Session, scope_org_id: int, role: str, left_out: tuple[int, ...] = (),
