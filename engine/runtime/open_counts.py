@@ -2,7 +2,7 @@
 
 A task is *pooled* while it is open and offered to the holders of a role in its scope organisation (no named
 assignee). Database triggers on ``human_task`` (and on ``case`` for a migration to another process version) add
-a +1 or −1 row to ``open_task_tally`` whenever a task enters or leaves a pool, in the transaction that changes it,
++1 or −1 rows to ``open_task_tally`` whenever a task enters or leaves a pool, in the transaction that changes it,
 whatever made the change: projection, completion, withdrawal, transfer, timers, migration or a bulk load.
 Writers only insert, so two societies filing for the same 科协 role at once never wait on a counter row;
 :func:`compact` folds the rows of each key into one (the worker does so every loop), so a pool's number is the
