@@ -9,5 +9,6 @@ from engine.identity import models as identity_models  # noqa: F401
 from engine.library import models as library_models  # noqa: F401
 from engine.review import models as review_models  # noqa: F401
 from engine.runtime import models as runtime_models  # noqa: F401
+from engine.runtime import open_counts  # noqa: F401  (the tally table and its triggers)
 
 METADATA = Base.metadata

@@ -68,6 +68,7 @@ class HumanTask(Base):
     __table_args__ = (
         Index("ix_human_task_inbox", "scope_org_id", "role", "status", "created_at"),
         Index("ix_human_task_done", "completed_by", "completed_at"),
+        Index("ix_human_task_inbox_society", "scope_org_id", "role", "status", "org_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
