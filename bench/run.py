@@ -30,6 +30,8 @@ from engine.runtime import deploy as deployment
 
 from .databases import KINDS, PG_URL, fresh_database
 from .engine_cost import measure_baguan_complete, measure_bare_spiff
+from .history import measure_history
+from .http_cost import measure_http_complete
 from .inbox import measure_inbox
 from .load import LoadPoint, LoadSettings, format_point, measure_load
 
@@ -122,11 +124,6 @@ def engine_overhead(options: Options) -> list[Verdict]:
 
 def http_completion(options: Options) -> list[Verdict]:
     title = "(2) HTTP completion median [sqlite, 1 worker]"
-    try:
-        # bench/http_cost.py arrives from another branch; until it is merged this target is skipped.
-        from .http_cost import measure_http_complete
-    except ImportError:
-        return [Verdict(title, skipped="bench/http_cost.py is not on this branch")]
     samples = measure_http_complete(options.workdir, options.iterations)
     median = median_ms(samples)
     return [Verdict(title, median, "ms", 6.0, "≤", (
@@ -203,11 +200,6 @@ def inbox_scaling(options: Options) -> list[Verdict]:
 def history_flatness(options: Options) -> list[Verdict]:
     finished = 100_000 if options.quick else 1_000_000
     title = f"(5) completion and inbox, {finished:,} / 0 finished cases"
-    try:
-        # bench/history.py arrives from another branch; until it is merged this target is skipped.
-        from .history import measure_history
-    except ImportError:
-        return [Verdict(title, skipped="bench/history.py is not on this branch")]
     verdicts = []
     for kind in options.kinds:
         medians: dict[int, dict[str, float]] = {}
