@@ -50,7 +50,8 @@ class Notification(Base):
     """An entry in a user's in-app notification centre (and, when SMTP is configured, an e-mail)."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_user_at", "user_id", "created_at"),)
+    __table_args__ = (Index("ix_notification_user_at", "user_id", "created_at"),
+                      Index("ix_notification_case_unread", "case_id", "read_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))

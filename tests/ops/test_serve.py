@@ -71,7 +71,7 @@ def test_serve_refuses_a_database_that_was_never_initialised(db_url: str) -> Non
 def test_serve_refuses_a_database_behind_the_migration_head(migrated: str) -> None:
     _execute(migrated, "UPDATE alembic_version SET version_num = '0006_merge'")
     line = assert_clean_failure(run_cli(migrated, "serve", env={"BAGUAN_PORT": str(free_port())}))
-    assert line == "错误：数据库迁移版本为 0006_merge，程序需要 0014_inbox_counts，请先运行 baguan init-db"
+    assert line == "错误：数据库迁移版本为 0006_merge，程序需要 0015_notification_case_index，请先运行 baguan init-db"
 
 
 def test_serve_refuses_a_busy_port_with_one_line(migrated: str) -> None:
