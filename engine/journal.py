@@ -153,20 +153,19 @@ def append_pending(session: Session) -> list[AuditEvent]:
     queued: list[QueuedEvent] = session.info.pop(PENDING_KEY, [])
     if not queued:
         return []
-    by_chain: dict[str, list[AuditEvent]] = {}
-    for item in queued:
-        by_chain.setdefault(chain_key(item.event.org_id), []).append(item.event)
-    heads = _lock_heads(session, sorted(by_chain))
-    moved = []
-    for key, events in by_chain.items():
+    events = [item.event for item in queued]
+    heads = _lock_heads(session, sorted({chain_key(event.org_id) for event in events}))
+    for event in events:
+        key = chain_key(event.org_id)
         length, prev = heads[key]
-        for event in events:
-            event.chain, event.occurred_at, event.prev_hash = key, utcnow(), prev
-            event.hash = prev = chain_hash(prev, event)
-        session.add_all(events)
-        moved.append({"chain": key, "length": length + len(events), "head_hash": prev})
+        event.chain, event.occurred_at, event.prev_hash = key, utcnow(), prev
+        event.hash = chain_hash(prev, event)
+        heads[key] = (length + 1, event.hash)
+    # Inserted in the order they were recorded, so ids keep the order of events across chains too.
+    session.add_all(events)
     session.flush()
-    session.execute(update(AuditChainHead), moved)
+    session.execute(update(AuditChainHead), [{"chain": key, "length": length, "head_hash": head}
+                                              for key, (length, head) in heads.items()])
     return [item.event for item in queued]
 
 

@@ -7,6 +7,7 @@ for the batch (``checks_confirmed`` / the tick box), which fills it for each cas
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable
 
 import pytest
@@ -22,6 +23,14 @@ from ..review.helpers import start as start_plan
 from ..review_checks import SG_UNTICKED
 from ..webapp.helpers import decide, page
 from .helpers import case_state, expense, open_task, start
+
+BAR_CHECK = re.compile(r'<label class="check action-check[^"]*" for="f-[^"]+"><input type="checkbox"[^>]*>([^<]+)<')
+
+
+def bar_checks(html: str) -> list[str]:
+    """The titles of the ticks that sit beside 同意 in the task page's fixed action bar."""
+    bar = html[html.index('<div class="action-checks"'):html.index('<div class="decision-bar">')]
+    return BAR_CHECK.findall(bar)
 
 Login = Callable[[str], FlaskClient]
 BUDGET_SHORT = {"budget_balance_ok": False, "fund_source_ok": True}
@@ -85,7 +94,7 @@ def test_web_form_refuses_approval_with_an_unticked_check_and_allows_rejection(w
     task = open_task(world, case_id)
     before = case_state(world, case_id)
     client = login("xh_finance")
-    assert "同意前须核对：预算余额充足：是；资金来源与用途相符：是" in page(client.get(f"/tasks/{task.id}"))
+    assert bar_checks(page(client.get(f"/tasks/{task.id}"))) == ["预算余额充足", "资金来源与用途相符"]
     response = decide(client, task.id, "approve", "同意", fund_source_ok="1")
     assert response.status_code == 422
     html = page(response)
@@ -176,7 +185,7 @@ def test_web_form_refuses_the_secretary_generals_approval_without_the_tick(world
     task = open_task(world, case_id)
     before = case_state(world, case_id)
     client = login("xh_sg")
-    assert "同意前须核对：已核对业务与合规要点：是" in page(client.get(f"/tasks/{task.id}"))
+    assert bar_checks(page(client.get(f"/tasks/{task.id}"))) == ["已核对业务与合规要点"]
     response = decide(client, task.id, "approve", "同意", sg_compliance_checked="")
     assert response.status_code == 422
     assert "“已核对业务与合规要点”须为“是”才能同意（当前：否）" in page(response)
