@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
-from sqlalchemy import JSON, Connection, Index, Insert, String, select, text, update
+from sqlalchemy import JSON, Connection, Index, Insert, String, bindparam, insert, select, text, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.util import find_tables
@@ -149,46 +149,59 @@ def record(session: Session, action: str, *, actor: User | None = None, actor_na
 
 def append_pending(session: Session) -> list[AuditEvent]:
     """Append the queued events to their chains now: lock and read the heads, hash, insert, move the heads (three
-    statements for one chain; flush, never commit)."""
+    statements for one chain, sent as Core statements: the events never enter the session, they get their ids)."""
     queued: list[QueuedEvent] = session.info.pop(PENDING_KEY, [])
     if not queued:
         return []
     by_chain: dict[str, list[AuditEvent]] = {}
     for item in queued:
         by_chain.setdefault(chain_key(item.event.org_id), []).append(item.event)
-    heads = _lock_heads(session, sorted(by_chain))
-    moved = []
-    for key, events in by_chain.items():
+    connection = session.connection()
+    heads = _lock_heads(connection, sorted(by_chain))
+    events, moved = [], []
+    for key, chained in by_chain.items():
         length, prev = heads[key]
-        for event in events:
+        for event in chained:
             event.chain, event.occurred_at, event.prev_hash = key, utcnow(), prev
             event.hash = prev = chain_hash(prev, event)
-        session.add_all(events)
-        moved.append({"chain": key, "length": length + len(events), "head_hash": prev})
-    session.flush()
-    session.execute(update(AuditChainHead), moved)
+        events += chained
+        moved.append({"key": key, "length": length + len(chained), "head_hash": prev})
+    ids = connection.execute(INSERT_EVENTS, [{column: getattr(e, column) for column in EVENT_COLUMNS}
+                                             for e in events]).scalars()
+    for event, event_id in zip(events, ids):
+        event.id = event_id
+    connection.execute(MOVE_HEADS, moved)
     return [item.event for item in queued]
 
 
-def _lock_heads(session: Session, keys: list[str]) -> dict[str, tuple[int, str]]:
+EVENT_COLUMNS = ("occurred_at", "action", "actor_id", "actor_name", "org_id", "case_id", "detail", "chain",
+                 "prev_hash", "hash")
+INSERT_EVENTS = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id, sort_by_parameter_order=True)
+MOVE_HEADS = (update(AuditChainHead.__table__).where(AuditChainHead.__table__.c.chain == bindparam("key"))
+              .values(length=bindparam("length"), head_hash=bindparam("head_hash")))
+SELECT_HEADS = (select(AuditChainHead.chain, AuditChainHead.length, AuditChainHead.head_hash)
+                .where(AuditChainHead.chain.in_(bindparam("keys", expanding=True)))
+                .order_by(AuditChainHead.chain).with_for_update())
+"""Built once: building and hashing these costs more than running them, at every audited commit."""
+
+
+def _lock_heads(connection: Connection, keys: list[str]) -> dict[str, tuple[int, str]]:
     """(length, last hash) of each chain, its head row locked until the commit (created when missing). Rows are
     locked in key order, so two transactions appending to the same chains never deadlock."""
-    heads = _select_heads(session, keys)
+    heads = _select_heads(connection, keys)
     if len(heads) < len(keys):
         missing = [{"chain": key, "length": 0, "head_hash": GENESIS_HASH} for key in keys if key not in heads]
-        session.execute(_insert_ignoring_conflicts(session), missing)
-        heads = _select_heads(session, keys)
+        connection.execute(_insert_ignoring_conflicts(connection), missing)
+        heads = _select_heads(connection, keys)
     return heads
 
 
-def _select_heads(session: Session, keys: list[str]) -> dict[str, tuple[int, str]]:
-    stmt = (select(AuditChainHead.chain, AuditChainHead.length, AuditChainHead.head_hash)
-            .where(AuditChainHead.chain.in_(keys)).order_by(AuditChainHead.chain).with_for_update())
-    return {chain: (length, head) for chain, length, head in session.execute(stmt)}
+def _select_heads(connection: Connection, keys: list[str]) -> dict[str, tuple[int, str]]:
+    return {chain: (length, head) for chain, length, head in connection.execute(SELECT_HEADS, {"keys": keys})}
 
 
-def _insert_ignoring_conflicts(session: Session) -> Insert:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+def _insert_ignoring_conflicts(connection: Connection) -> Insert:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     return dialect.insert(AuditChainHead).on_conflict_do_nothing(index_elements=["chain"])
 
 
