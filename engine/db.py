@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import MetaData, bindparam, create_engine, event, inspect, update
+from sqlalchemy import MetaData, bindparam, create_engine, event, insert, inspect, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -141,3 +141,42 @@ def _row_update(mapper: Any) -> Any:
             stmt = stmt.where(mapper.version_id_col == bindparam(ROW_VERSION))
         _ROW_UPDATES[mapper] = stmt
     return _ROW_UPDATES[mapper]
+
+
+def insert_rows(session: Session, rows: list[Any]) -> None:
+    """Insert new ORM objects of one class with a single Core statement (RETURNING their keys) and attach them
+    to the session as stored, without a unit-of-work flush. Every column but the key must be set on each object
+    (a column left unset with a default is flushed the ordinary way instead)."""
+    if not rows:
+        return
+    mapper = inspect(rows[0]).mapper
+    key, columns = mapper.primary_key[0], [c for c in mapper.local_table.c if not c.primary_key]
+    if len(mapper.primary_key) != 1 or any(_unset_default(row, mapper, columns) for row in rows):
+        session.add_all(rows)
+        session.flush(rows)
+        return
+    names = {column.key: mapper.get_property_by_column(column).key for column in columns}
+    values = [{column: getattr(row, name) for column, name in names.items()} for row in rows]
+    keys = session.connection().execute(_row_insert(mapper), values).scalars().all()
+    for row, stored in zip(rows, keys):
+        setattr(row, mapper.get_property_by_column(key).key, stored)
+        make_transient_to_detached(row)
+        session.add(row)
+
+
+def _unset_default(row: Any, mapper: Any, columns: list[Any]) -> bool:
+    loaded = inspect(row).dict
+    return any(mapper.get_property_by_column(c).key not in loaded and (c.default is not None or
+                                                                       c.server_default is not None)
+               for c in columns)
+
+
+_ROW_INSERTS: dict[Any, Any] = {}
+
+
+def _row_insert(mapper: Any) -> Any:
+    """``INSERT INTO <table> … RETURNING <key>`` in the order of the parameters, built once per table."""
+    if mapper not in _ROW_INSERTS:
+        _ROW_INSERTS[mapper] = insert(mapper.local_table).returning(mapper.primary_key[0],
+                                                                    sort_by_parameter_order=True)
+    return _ROW_INSERTS[mapper]
