@@ -100,31 +100,67 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 
+def write_rows(session: Session, rows: list[Any]) -> None:
+    """Write the changed columns of persistent ORM objects with Core UPDATEs (one per object with a version
+    fence, else one executemany per table and set of changed columns) and mark the objects stored, so that no
+    flush has to look at them again: the unit of work costs several times the statements on the hot path.
+    Raises ``StaleDataError`` as a flush would when a fence finds another version; an object with other changes
+    (new, or a relationship set) is flushed the ordinary way."""
+    batches: dict[tuple[Any, tuple[str, ...]], list[tuple[Any, dict[str, Any]]]] = {}
+    for row in rows:
+        values = _changed_columns(session, row)
+        if values:
+            batches.setdefault((inspect(row).mapper, tuple(values)), []).append((row, values))
+    for (mapper, _columns), batch in batches.items():
+        if mapper.version_id_col is None:
+            _write_batch(session, mapper, [values for _row, values in batch])
+        for row, values in batch:
+            if mapper.version_id_col is not None:
+                _write_fenced(session, mapper, row, values)
+            _mark_stored(session, row)
+
+
 def write_row(session: Session, row: Any) -> None:
-    """Write the changed columns of one persistent ORM object with a single Core UPDATE (fenced by its version
-    column when its mapper has one) and mark the object stored, so that no flush has to look at it again: the
-    unit of work costs several times the statement on the hot path. Raises ``StaleDataError`` as a flush would
-    when the fence finds another version; an object with other changes (new, or a relationship set) is flushed."""
+    """:func:`write_rows` for one object."""
+    write_rows(session, [row])
+
+
+def _changed_columns(session: Session, row: Any) -> dict[str, Any] | None:
+    """The columns to SET (with the row's key), None when there is nothing to write here."""
     state = inspect(row)
-    mapper, stored = state.mapper, state.committed_state
-    changed = [key for key, old in stored.items() if old is not state.dict.get(key) and old != state.dict.get(key)]
+    mapper = state.mapper
+    changed = [key for key, old in state.committed_state.items()
+               if old is not state.dict.get(key) and old != state.dict.get(key)]
     if not state.persistent or len(mapper.primary_key) != 1 or any(k not in mapper.column_attrs for k in changed):
         session.flush([row])
-        return
+        return None
     if not changed:
-        state._commit_all(state.dict, session.identity_map)
-        return
-    values = {mapper.column_attrs[key].columns[0].key: state.dict[key] for key in changed}
+        _mark_stored(session, row)
+        return None
+    values = {mapper.column_attrs[key].columns[0].key: state.dict[key] for key in sorted(changed)}
     values[ROW_KEY] = state.identity[0]
+    return values
+
+
+def _write_batch(session: Session, mapper: Any, batch: list[dict[str, Any]]) -> None:
+    connection = session.connection()
+    written = connection.execute(_row_update(mapper), batch).rowcount
+    if written != len(batch) and (len(batch) == 1 or connection.dialect.supports_sane_multi_rowcount):
+        raise StaleDataError(f"{mapper.local_table.name} 行已不存在")
+
+
+def _write_fenced(session: Session, mapper: Any, row: Any, values: dict[str, Any]) -> None:
     fence = mapper.version_id_col
-    if fence is not None:
-        values[ROW_VERSION] = version = state.dict[mapper.get_property_by_column(fence).key]
-        values[fence.key] = version + 1
-    if session.connection().execute(_row_update(mapper), values).rowcount != 1:
+    fence_key = mapper.get_property_by_column(fence).key
+    version = inspect(row).dict[fence_key]
+    stmt = _row_update(mapper)
+    if session.connection().execute(stmt, {**values, ROW_VERSION: version, fence.key: version + 1}).rowcount != 1:
         raise StaleDataError(f"{mapper.local_table.name} 行已被并发修改")
-    for column in mapper.local_table.c:
-        if column.key in values:
-            set_committed_value(row, mapper.get_property_by_column(column).key, values[column.key])
+    set_committed_value(row, fence_key, version + 1)
+
+
+def _mark_stored(session: Session, row: Any) -> None:
+    state = inspect(row)
     state._commit_all(state.dict, session.identity_map)  # what a flush does last: the row is no longer dirty
 
 

@@ -9,7 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from engine.db import insert_rows, utcnow, write_row
+from engine.db import insert_rows, utcnow, write_rows
 from engine.roles import resolve_role, task_scope_org_id
 from engine.runtime.extensions import installed
 from engine.runtime.models import Case, HumanTask
@@ -68,8 +68,7 @@ def sync_human_tasks(session: Session, case: Case, workflow: BpmnWorkflow) -> li
             row.status, row.completed_at = "cancelled", now
     known = {row.spiff_task_id for row in open_rows if row.status == "open"}
     created = [_new_row(case, task, now) for key, task in ready.items() if key not in known]
-    for row in [each for each in session.dirty if isinstance(each, HumanTask)]:
-        write_row(session, row)
+    write_rows(session, [each for each in session.dirty if isinstance(each, HumanTask)])
     insert_rows(session, created)
     session.flush()
     for opened in installed().tasks_opened:
