@@ -166,12 +166,21 @@ def append_pending(session: Session) -> list[AuditEvent]:
             event.hash = prev = chain_hash(prev, event)
         events += chained
         moved.append({"key": key, "length": length + len(chained), "head_hash": prev})
-    ids = connection.execute(INSERT_EVENTS, [{column: getattr(e, column) for column in EVENT_COLUMNS}
-                                             for e in events]).scalars()
-    for event, event_id in zip(events, ids):
+    rows = [{column: getattr(e, column) for column in EVENT_COLUMNS} for e in events]
+    for event, event_id in zip(events, _insert_moving_heads(connection, rows, moved)):
         event.id = event_id
-    connection.execute(MOVE_HEADS, moved)
     return [item.event for item in queued]
+
+
+def _insert_moving_heads(connection: Connection, rows: list[dict[str, Any]], moved: list[dict[str, Any]]) -> list[int]:
+    """Insert the events and move the heads; the ids of the events. On PostgreSQL one event on one chain (the
+    usual commit) takes one statement, the head UPDATE a CTE of the INSERT: one round trip fewer."""
+    if connection.dialect.name == "postgresql" and len(rows) == 1:
+        event = {f"event_{column}": value for column, value in rows[0].items()}
+        return list(connection.execute(INSERT_MOVING_HEAD, {**event, **moved[0]}).scalars())
+    ids = list(connection.execute(INSERT_EVENTS, rows).scalars())
+    connection.execute(MOVE_HEADS, moved)
+    return ids
 
 
 EVENT_COLUMNS = ("occurred_at", "action", "actor_id", "actor_name", "org_id", "case_id", "detail", "chain",
@@ -179,6 +188,10 @@ EVENT_COLUMNS = ("occurred_at", "action", "actor_id", "actor_name", "org_id", "c
 INSERT_EVENTS = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id, sort_by_parameter_order=True)
 MOVE_HEADS = (update(AuditChainHead.__table__).where(AuditChainHead.__table__.c.chain == bindparam("key"))
               .values(length=bindparam("length"), head_hash=bindparam("head_hash")))
+INSERT_MOVING_HEAD = (
+    insert(AuditEvent.__table__)
+    .values({c: bindparam(f"event_{c}", type_=AuditEvent.__table__.c[c].type) for c in EVENT_COLUMNS})
+    .add_cte(MOVE_HEADS.cte("moved_head")).returning(AuditEvent.__table__.c.id))
 SELECT_HEADS = (select(AuditChainHead.chain, AuditChainHead.length, AuditChainHead.head_hash)
                 .where(AuditChainHead.chain.in_(bindparam("keys", expanding=True)))
                 .order_by(AuditChainHead.chain).with_for_update())
