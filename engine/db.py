@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import MetaData, bindparam, create_engine, event, insert, inspect, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -89,6 +89,18 @@ def is_reading(session: Session) -> bool:
     return session.in_transaction() and bool(session.connection().get_execution_options().get(READ_ONLY, False))
 
 
+class WriteInReadingTransaction(RuntimeError):
+    """A Core write in a transaction begun by ``begin_reading`` (the web app refuses ORM flushes there too)."""
+
+
+def writing_connection(session: Session) -> Connection:
+    """The session's connection for a Core write, refused in a reading transaction like a flush is."""
+    connection = session.connection()
+    if connection.get_execution_options().get(READ_ONLY, False):
+        raise WriteInReadingTransaction("a reading transaction writes: mark the view writes_on_read")
+    return connection
+
+
 def locks_on_begin(session: Session) -> bool:
     """Whether the session's transaction holds the write lock from its start (SQLite's BEGIN IMMEDIATE): then
     everything it reads is already current, and a row read before taking a row lock need not be read again."""
@@ -143,7 +155,7 @@ def _changed_columns(session: Session, row: Any) -> dict[str, Any] | None:
 
 
 def _write_batch(session: Session, mapper: Any, batch: list[dict[str, Any]]) -> None:
-    connection = session.connection()
+    connection = writing_connection(session)
     written = connection.execute(_row_update(mapper), batch).rowcount
     if written != len(batch) and (len(batch) == 1 or connection.dialect.supports_sane_multi_rowcount):
         raise StaleDataError(f"{mapper.local_table.name} 行已不存在")
@@ -154,7 +166,8 @@ def _write_fenced(session: Session, mapper: Any, row: Any, values: dict[str, Any
     fence_key = mapper.get_property_by_column(fence).key
     version = inspect(row).dict[fence_key]
     stmt = _row_update(mapper)
-    if session.connection().execute(stmt, {**values, ROW_VERSION: version, fence.key: version + 1}).rowcount != 1:
+    written = writing_connection(session).execute(stmt, {**values, ROW_VERSION: version, fence.key: version + 1})
+    if written.rowcount != 1:
         raise StaleDataError(f"{mapper.local_table.name} 行已被并发修改")
     set_committed_value(row, fence_key, version + 1)
 
@@ -193,7 +206,7 @@ def insert_rows(session: Session, rows: list[Any]) -> None:
         return
     names = {column.key: mapper.get_property_by_column(column).key for column in columns}
     values = [{column: getattr(row, name) for column, name in names.items()} for row in rows]
-    keys = session.connection().execute(_row_insert(mapper), values).scalars().all()
+    keys = writing_connection(session).execute(_row_insert(mapper), values).scalars().all()
     for row, stored in zip(rows, keys):
         setattr(row, mapper.get_property_by_column(key).key, stored)
         make_transient_to_detached(row)

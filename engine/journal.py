@@ -32,7 +32,7 @@ from sqlalchemy.orm import (
     mapped_column,
 )
 
-from engine.db import Base, utcnow
+from engine.db import Base, utcnow, writing_connection
 
 if TYPE_CHECKING:
     from engine.identity.models import User
@@ -156,7 +156,7 @@ def append_pending(session: Session) -> list[AuditEvent]:
     by_chain: dict[str, list[AuditEvent]] = {}
     for item in queued:
         by_chain.setdefault(chain_key(item.event.org_id), []).append(item.event)
-    connection = session.connection()
+    connection = writing_connection(session)
     heads = _lock_heads(connection, sorted(by_chain))
     events, moved = [], []
     for key, chained in by_chain.items():
