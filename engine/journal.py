@@ -149,27 +149,26 @@ def record(session: Session, action: str, *, actor: User | None = None, actor_na
 
 def append_pending(session: Session) -> list[AuditEvent]:
     """Append the queued events to their chains now: lock and read the heads, hash, insert, move the heads (three
-    statements for one chain, sent as Core statements: the events never enter the session, they get their ids)."""
+    Core statements; one event's INSERT and head UPDATE are one on PostgreSQL). The events never enter the session;
+    they get their ids."""
     queued: list[QueuedEvent] = session.info.pop(PENDING_KEY, [])
     if not queued:
         return []
-    by_chain: dict[str, list[AuditEvent]] = {}
-    for item in queued:
-        by_chain.setdefault(chain_key(item.event.org_id), []).append(item.event)
+    events = [item.event for item in queued]
     connection = writing_connection(session)
-    heads = _lock_heads(connection, sorted(by_chain))
-    events, moved = [], []
-    for key, chained in by_chain.items():
+    heads = _lock_heads(connection, sorted({chain_key(event.org_id) for event in events}))
+    for event in events:
+        key = chain_key(event.org_id)
         length, prev = heads[key]
-        for event in chained:
-            event.chain, event.occurred_at, event.prev_hash = key, utcnow(), prev
-            event.hash = prev = chain_hash(prev, event)
-        events += chained
-        moved.append({"key": key, "length": length + len(chained), "head_hash": prev})
+        event.chain, event.occurred_at, event.prev_hash = key, utcnow(), prev
+        event.hash = chain_hash(prev, event)
+        heads[key] = (length + 1, event.hash)
+    moved = [{"key": key, "length": length, "head_hash": head} for key, (length, head) in heads.items()]
+    # Inserted in the order they were recorded, so ids keep the order of events across chains too.
     rows = [{column: getattr(e, column) for column in EVENT_COLUMNS} for e in events]
     for event, event_id in zip(events, _insert_moving_heads(connection, rows, moved)):
         event.id = event_id
-    return [item.event for item in queued]
+    return events
 
 
 def _insert_moving_heads(connection: Connection, rows: list[dict[str, Any]], moved: list[dict[str, Any]]) -> list[int]:
