@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
-from sqlalchemy import JSON, Connection, Index, Insert, String, select, text, update
+from sqlalchemy import JSON, Connection, Index, Insert, String, bindparam, insert, select, text, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.util import find_tables
@@ -32,7 +32,7 @@ from sqlalchemy.orm import (
     mapped_column,
 )
 
-from engine.db import Base, utcnow
+from engine.db import Base, utcnow, writing_connection
 
 if TYPE_CHECKING:
     from engine.identity.models import User
@@ -149,45 +149,71 @@ def record(session: Session, action: str, *, actor: User | None = None, actor_na
 
 def append_pending(session: Session) -> list[AuditEvent]:
     """Append the queued events to their chains now: lock and read the heads, hash, insert, move the heads (three
-    statements for one chain; flush, never commit)."""
+    Core statements; one event's INSERT and head UPDATE are one on PostgreSQL). The events never enter the session;
+    they get their ids."""
     queued: list[QueuedEvent] = session.info.pop(PENDING_KEY, [])
     if not queued:
         return []
     events = [item.event for item in queued]
-    heads = _lock_heads(session, sorted({chain_key(event.org_id) for event in events}))
+    connection = writing_connection(session)
+    heads = _lock_heads(connection, sorted({chain_key(event.org_id) for event in events}))
     for event in events:
         key = chain_key(event.org_id)
         length, prev = heads[key]
         event.chain, event.occurred_at, event.prev_hash = key, utcnow(), prev
         event.hash = chain_hash(prev, event)
         heads[key] = (length + 1, event.hash)
+    moved = [{"key": key, "length": length, "head_hash": head} for key, (length, head) in heads.items()]
     # Inserted in the order they were recorded, so ids keep the order of events across chains too.
-    session.add_all(events)
-    session.flush()
-    session.execute(update(AuditChainHead), [{"chain": key, "length": length, "head_hash": head}
-                                              for key, (length, head) in heads.items()])
-    return [item.event for item in queued]
+    rows = [{column: getattr(e, column) for column in EVENT_COLUMNS} for e in events]
+    for event, event_id in zip(events, _insert_moving_heads(connection, rows, moved)):
+        event.id = event_id
+    return events
 
 
-def _lock_heads(session: Session, keys: list[str]) -> dict[str, tuple[int, str]]:
+def _insert_moving_heads(connection: Connection, rows: list[dict[str, Any]], moved: list[dict[str, Any]]) -> list[int]:
+    """Insert the events and move the heads; the ids of the events. On PostgreSQL one event on one chain (the
+    usual commit) takes one statement, the head UPDATE a CTE of the INSERT: one round trip fewer."""
+    if connection.dialect.name == "postgresql" and len(rows) == 1:
+        event = {f"event_{column}": value for column, value in rows[0].items()}
+        return list(connection.execute(INSERT_MOVING_HEAD, {**event, **moved[0]}).scalars())
+    ids = list(connection.execute(INSERT_EVENTS, rows).scalars())
+    connection.execute(MOVE_HEADS, moved)
+    return ids
+
+
+EVENT_COLUMNS = ("occurred_at", "action", "actor_id", "actor_name", "org_id", "case_id", "detail", "chain",
+                 "prev_hash", "hash")
+INSERT_EVENTS = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id, sort_by_parameter_order=True)
+MOVE_HEADS = (update(AuditChainHead.__table__).where(AuditChainHead.__table__.c.chain == bindparam("key"))
+              .values(length=bindparam("length"), head_hash=bindparam("head_hash")))
+INSERT_MOVING_HEAD = (
+    insert(AuditEvent.__table__)
+    .values({c: bindparam(f"event_{c}", type_=AuditEvent.__table__.c[c].type) for c in EVENT_COLUMNS})
+    .add_cte(MOVE_HEADS.cte("moved_head")).returning(AuditEvent.__table__.c.id))
+SELECT_HEADS = (select(AuditChainHead.chain, AuditChainHead.length, AuditChainHead.head_hash)
+                .where(AuditChainHead.chain.in_(bindparam("keys", expanding=True)))
+                .order_by(AuditChainHead.chain).with_for_update())
+"""Built once: building and hashing these costs more than running them, at every audited commit."""
+
+
+def _lock_heads(connection: Connection, keys: list[str]) -> dict[str, tuple[int, str]]:
     """(length, last hash) of each chain, its head row locked until the commit (created when missing). Rows are
     locked in key order, so two transactions appending to the same chains never deadlock."""
-    heads = _select_heads(session, keys)
+    heads = _select_heads(connection, keys)
     if len(heads) < len(keys):
         missing = [{"chain": key, "length": 0, "head_hash": GENESIS_HASH} for key in keys if key not in heads]
-        session.execute(_insert_ignoring_conflicts(session), missing)
-        heads = _select_heads(session, keys)
+        connection.execute(_insert_ignoring_conflicts(connection), missing)
+        heads = _select_heads(connection, keys)
     return heads
 
 
-def _select_heads(session: Session, keys: list[str]) -> dict[str, tuple[int, str]]:
-    stmt = (select(AuditChainHead.chain, AuditChainHead.length, AuditChainHead.head_hash)
-            .where(AuditChainHead.chain.in_(keys)).order_by(AuditChainHead.chain).with_for_update())
-    return {chain: (length, head) for chain, length, head in session.execute(stmt)}
+def _select_heads(connection: Connection, keys: list[str]) -> dict[str, tuple[int, str]]:
+    return {chain: (length, head) for chain, length, head in connection.execute(SELECT_HEADS, {"keys": keys})}
 
 
-def _insert_ignoring_conflicts(session: Session) -> Insert:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+def _insert_ignoring_conflicts(connection: Connection) -> Insert:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     return dialect.insert(AuditChainHead).on_conflict_do_nothing(index_elements=["chain"])
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 import forms as form_lib
@@ -139,11 +140,16 @@ def complete_by_timeout(session: Session, row: HumanTask, data: dict[str, Any], 
 def task_for_update(session: Session, user: User, task_id: int, decision: str = "") -> HumanTask:
     """Lock the task's case, re-read the task so its status is the committed one, and check that ``user``
     may take ``decision`` on it now ("" when acting on the task without deciding it) — every registered authority."""
-    row = session.get(HumanTask, task_id, populate_existing=True)
-    if row is None or row.org_id not in visible_org_ids(session, user):
+    row: HumanTask | None = None
+    if locks_on_begin(session):  # the write lock is held from the start: this one read is current
+        row = session.get(HumanTask, task_id, populate_existing=True)
+        place = (row.case_id, row.org_id) if row else None
+    else:  # only where the task is; the task itself is read once its case is locked
+        place = _task_place(session, task_id)
+    if place is None or place[1] not in visible_org_ids(session, user):
         raise AccessDenied("任务不存在或您无权访问", {"task_id": str(task_id)})
-    case = lock_case(session, row.case_id)
-    if not locks_on_begin(session):  # read before the lock was taken: re-read the committed status
+    case = lock_case(session, place[0])
+    if row is None:
         row = session.get(HumanTask, task_id, populate_existing=True)
     if row is None or row.case is not case:  # also keeps the locked case (weakly held by the session) alive
         raise Conflict("该任务已不存在，请刷新后查看最新状态")
@@ -152,6 +158,15 @@ def task_for_update(session: Session, user: User, task_id: int, decision: str = 
     for authority in installed().authorities:
         authority(session, row, user, decision)
     return row
+
+
+TASK_PLACE = select(HumanTask.case_id, HumanTask.org_id).where(HumanTask.id == bindparam("task_id"))
+"""Built once: where a task is (its case and organisation), read before its case is locked."""
+
+
+def _task_place(session: Session, task_id: int) -> tuple[int, int] | None:
+    found = session.execute(TASK_PLACE, {"task_id": task_id}).first()
+    return (found.case_id, found.org_id) if found else None
 
 
 def basic_authority(session: Session, row: HumanTask, user: User, decision: str) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, joinedload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import journal
-from engine.db import utcnow
+from engine.db import utcnow, write_row
 from engine.errors import BaguanError, Conflict, ExpressionError, SandboxViolation
 from engine.runtime.budget import check_state_size, run_budget
 from engine.runtime.deploy import specs_for
@@ -175,6 +175,7 @@ class CaseRun:
         elif case.status != CaseStatus.RUNNING and case.finished_at is None:
             case.finished_at = case.updated_at
         try:
+            write_row(self.session, case)
             self.session.flush()
         except StaleDataError:
             raise Conflict("该事项刚被他人处理，请刷新后重试") from None

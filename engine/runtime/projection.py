@@ -9,7 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from engine.db import utcnow
+from engine.db import insert_rows, utcnow, write_rows
 from engine.roles import resolve_role, task_scope_org_id
 from engine.runtime.extensions import installed
 from engine.runtime.models import Case, HumanTask
@@ -68,7 +68,8 @@ def sync_human_tasks(session: Session, case: Case, workflow: BpmnWorkflow) -> li
             row.status, row.completed_at = "cancelled", now
     known = {row.spiff_task_id for row in open_rows if row.status == "open"}
     created = [_new_row(case, task, now) for key, task in ready.items() if key not in known]
-    session.add_all(created)
+    write_rows(session, [each for each in session.dirty if isinstance(each, HumanTask)])
+    insert_rows(session, created)
     session.flush()
     for opened in installed().tasks_opened:
         opened(session, case, workflow, created, ready)
@@ -84,4 +85,5 @@ def _new_row(case: Case, task: Task, now: Any) -> HumanTask:
         role=info.role, spiff_task_id=str(task.id), bpmn_id=info.bpmn_id, name=info.name, kind=info.kind,
         form_key=info.form_key, status="open", created_at=now,
         due_at=add_working_days(now, info.due_days) if info.due_days else None,
+        completed_at=None, completed_by=None, decision=None, comment=None, submitted=None,
     )

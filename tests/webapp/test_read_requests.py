@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from werkzeug.test import TestResponse
 
+from engine import journal as audit
 from engine.identity import accounts as identity
 from engine.identity.models import Organisation
 from webapp.extensions import commit, db_session, writes_on_read
@@ -74,3 +75,20 @@ def test_a_get_writes_only_when_its_view_says_so(app: Flask, world: World) -> No
     assert client.get("/probe/marked").status_code == 200
     with world.sessions() as session:
         assert set(session.scalars(select(Organisation.code).where(Organisation.code.like("PROBE%")))) == {"PROBE2"}
+
+
+def test_a_get_that_only_records_an_audit_event_must_be_marked_too(app: Flask, world: World) -> None:
+    """The audit append writes with Core statements at commit, not with a flush: it is refused all the same."""
+    def log_a_reading() -> str:
+        audit.record(db_session(), "test.read_logged", actor_name="测试")
+        commit()
+        return "ok"
+
+    app.add_url_rule("/probe/audit", "probe_audit", lambda: log_a_reading())
+    app.add_url_rule("/probe/audit-marked", "probe_audit_marked", writes_on_read(lambda: log_a_reading()))
+    client = app.test_client()
+    assert client.get("/probe/audit").status_code == 500
+    assert client.get("/probe/audit-marked").status_code == 200
+    with world.sessions() as session:
+        assert len(session.scalars(select(audit.AuditEvent.id).where(audit.AuditEvent.action == "test.read_logged"))
+                   .all()) == 1
