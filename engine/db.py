@@ -111,7 +111,6 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-
 def write_rows(session: Session, rows: list[Any]) -> None:
     """Write the changed columns of persistent ORM objects with Core UPDATEs (one per object with a version
     fence, else one executemany per table and set of changed columns) and mark the objects stored, so that no
