@@ -204,9 +204,15 @@ def world(sessions: sessionmaker[Session], db_engine: Engine, world_template: Wo
 
 
 @pytest.fixture
-def app(db_url: str, world: World) -> Flask:
+def uploads(tmp_path: Path) -> Path:
+    """Where the test's app keeps attachments (not yet created)."""
+    return tmp_path / "uploads"
+
+
+@pytest.fixture
+def app(db_url: str, world: World, uploads: Path) -> Flask:
     return create_app({"DATABASE_URL": db_url, "BAGUAN_ENV": "testing", "SECRET_KEY": "test-secret-key-0123456789",
-                       "WTF_CSRF_ENABLED": False}, environ={"BAGUAN_ENV": "testing"})
+                       "WTF_CSRF_ENABLED": False, "UPLOAD_DIR": str(uploads)}, environ={"BAGUAN_ENV": "testing"})
 
 
 @pytest.fixture

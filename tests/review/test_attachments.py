@@ -6,12 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.cases import attachments as attachments
 from engine.errors import InvalidData, NotFound, PermissionDenied
-from webapp import create_app
 
 from ..api.conftest import Api
 from ..conftest import TEST_PASSWORD, World
@@ -19,17 +17,6 @@ from ..webapp.helpers import file_plan, only_task, page
 from .helpers import open_task_id, start
 
 PDF = b"%PDF-1.4\n% test\n"
-
-
-@pytest.fixture
-def uploads(tmp_path: Path) -> Path:
-    return tmp_path / "uploads"
-
-
-@pytest.fixture
-def app(db_url: str, world: World, uploads: Path) -> Flask:
-    return create_app({"DATABASE_URL": db_url, "BAGUAN_ENV": "testing", "SECRET_KEY": "test-secret-key-0123456789",
-                       "WTF_CSRF_ENABLED": False, "UPLOAD_DIR": str(uploads)}, environ={"BAGUAN_ENV": "testing"})
 
 
 def add(world: World, username: str, case_id: int, name: str, data: bytes, uploads: Path,

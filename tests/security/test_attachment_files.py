@@ -7,29 +7,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from engine.cases import attachments as attachments
 from engine.cases.models import Attachment
-from webapp import create_app
 
 from ..conftest import World
 from ..review.helpers import start
 
 PDF = b"%PDF-1.4\n% test\n"
-
-
-@pytest.fixture
-def uploads(tmp_path: Path) -> Path:
-    return tmp_path / "uploads"
-
-
-@pytest.fixture
-def app(db_url: str, world: World, uploads: Path) -> Flask:
-    return create_app({"DATABASE_URL": db_url, "BAGUAN_ENV": "testing", "SECRET_KEY": "test-secret-key-0123456789",
-                       "WTF_CSRF_ENABLED": False, "UPLOAD_DIR": str(uploads)}, environ={"BAGUAN_ENV": "testing"})
 
 
 def _files(uploads: Path) -> list[Path]:

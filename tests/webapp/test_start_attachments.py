@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -16,24 +15,12 @@ from engine.cases import operations as cases
 from engine.cases import start_files as start_files
 from engine.cases.models import Attachment, StartDraftFile
 from engine.errors import InvalidData, NotFound
-from webapp import create_app
 
 from ..conftest import World
 from .helpers import page, plan_form
 
 PDF = b"%PDF-1.4\n% plan\n"
 MULTIPART = "multipart/form-data"
-
-
-@pytest.fixture
-def uploads(tmp_path: Path) -> Path:
-    return tmp_path / "uploads"
-
-
-@pytest.fixture
-def app(db_url: str, world: World, uploads: Path) -> Flask:
-    return create_app({"DATABASE_URL": db_url, "BAGUAN_ENV": "testing", "SECRET_KEY": "test-secret-key-0123456789",
-                       "WTF_CSRF_ENABLED": False, "UPLOAD_DIR": str(uploads)}, environ={"BAGUAN_ENV": "testing"})
 
 
 def files_under(folder: Path) -> list[Path]:
