@@ -1,11 +1,13 @@
 """Database plumbing: declarative base, engine factory and the SQLite locking recipe."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import MetaData, bindparam, create_engine, event, insert, inspect, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,6 +22,10 @@ NAMING_CONVENTION = {
 
 
 READ_ONLY = "baguan_read_only"
+PING_AFTER_IDLE_SECONDS = 5.0
+"""A pooled PostgreSQL connection idle for longer than this is pinged before use; a busier one is not (a ping
+is one more round trip on every request). One dropped within the window fails its request with the 503 to retry."""
+_IDLE_SINCE = "baguan_idle_since"
 
 
 class Base(DeclarativeBase):
@@ -43,19 +49,42 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, ping_after_idle: float = PING_AFTER_IDLE_SECONDS, **kwargs: Any) -> Engine:
     """Create an engine; on SQLite every transaction but a reader's (``begin_reading``) starts with BEGIN IMMEDIATE.
 
     SQLite ignores SELECT ... FOR UPDATE, and deferred read-then-write transactions in WAL mode fail
     with SQLITE_BUSY_SNAPSHOT under concurrency, so the write lock is taken when the transaction begins.
+    On PostgreSQL a pooled connection is checked before use once it has been idle for ``ping_after_idle`` seconds.
     """
     url = normalise_url(url)
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         _install_sqlite_pragmas(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _install_idle_ping(engine, ping_after_idle)
+    return engine
+
+
+def _install_idle_ping(engine: Engine, ping_after_idle: float) -> None:
+    """SQLAlchemy's pool_pre_ping, only for connections that sat idle: a restart or an idle-connection timeout
+    drops those, while one handed back milliseconds ago is as good as a ping would prove."""
+    @event.listens_for(engine, "checkin")
+    def _mark_idle(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop(_IDLE_SINCE, None)
+        if idle_since is None or time.monotonic() - idle_since < ping_after_idle:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                raise DisconnectionError("pooled connection dropped while idle") from exc
+            raise
 
 
 def _install_sqlite_pragmas(engine: Engine) -> None:
@@ -99,12 +128,6 @@ def writing_connection(session: Session) -> Connection:
     if connection.get_execution_options().get(READ_ONLY, False):
         raise WriteInReadingTransaction("a reading transaction writes: mark the view writes_on_read")
     return connection
-
-
-def locks_on_begin(session: Session) -> bool:
-    """Whether the session's transaction holds the write lock from its start (SQLite's BEGIN IMMEDIATE): then
-    everything it reads is already current, and a row read before taking a row lock need not be read again."""
-    return session.get_bind().dialect.name == "sqlite" and not is_reading(session)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, union_all, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, literal, null, or_, select, union_all, update
+from sqlalchemy import case as when
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from engine.cases.models import Notification, NotificationSetting
-from engine.db import utcnow
+from engine.db import utcnow, writing_connection
 from engine.identity.models import Membership, User
 from engine.runtime.models import Case, HumanTask
 from engine.vocabulary import TaskKind
@@ -39,34 +40,43 @@ def eligible_users(session: Session, row: HumanTask) -> list[User]:
     return [u for u in users if not (row.kind == "review" and u.id == row.submitter_id)]
 
 
-def _eligible_pairs(task_ids: Any) -> Any:
-    """(task id, user id) for every person who may act on each of the tasks: ``eligible_users`` as one query."""
+def _eligible_pairs(tasks: ColumnElement[bool]) -> Any:
+    """(task id, user id) for every person who may act on each task ``tasks`` selects: ``eligible_users`` as one
+    query. The condition is on ``human_task`` itself, so the planner starts from its own index (case or id)."""
     assigned = (select(HumanTask.id.label("task_id"), User.id.label("user_id"))
                 .join(User, User.id == HumanTask.assignee_id)
-                .where(HumanTask.id.in_(task_ids), User.active.is_(True)))
+                .where(tasks, User.active.is_(True)))
     by_role = (select(HumanTask.id.label("task_id"), User.id.label("user_id"))
                .join(Membership, and_(Membership.role == HumanTask.role, Membership.org_id == HumanTask.scope_org_id))
                .join(User, User.id == Membership.user_id)
-               .where(HumanTask.id.in_(task_ids), HumanTask.assignee_id.is_(None), User.active.is_(True),
+               .where(tasks, HumanTask.assignee_id.is_(None), User.active.is_(True),
                       or_(HumanTask.kind != TaskKind.REVIEW, User.id != HumanTask.submitter_id)))
     return union_all(assigned, by_role).subquery()
 
 
 # Built once, run on the session's connection (no ORM layer): building and hashing these statements costs more
 # than running them, on every workflow cycle.
-_NEW_TASKS = _eligible_pairs(bindparam("task_ids", expanding=True))
-NEW_TASK_PEOPLE = (select(_NEW_TASKS.c.task_id, _NEW_TASKS.c.user_id, NotificationSetting.email)
-                   .outerjoin(NotificationSetting, NotificationSetting.user_id == _NEW_TASKS.c.user_id)
-                   .order_by(_NEW_TASKS.c.task_id, _NEW_TASKS.c.user_id))
+_NEW_TASKS = _eligible_pairs(HumanTask.id.in_(bindparam("task_ids", expanding=True)))
+_NEW_TASK = aliased(HumanTask)
+_WANTS_MAIL = and_(NotificationSetting.email.is_not(None), NotificationSetting.email != "")
+ANNOUNCE = insert(Notification).from_select(
+    ["user_id", "case_id", "kind", "created_at", "message", "email_status"],
+    select(_NEW_TASKS.c.user_id, _NEW_TASK.case_id, literal("task"), bindparam("now"),
+           func.substr(literal("新待办：") + _NEW_TASK.name + "（" + Case.number + " " + Case.title + "）",
+                       1, MAX_MESSAGE),
+           when((_WANTS_MAIL, literal("pending")), else_=null()))
+    .join(_NEW_TASK, _NEW_TASK.id == _NEW_TASKS.c.task_id)
+    .join(Case, Case.id == _NEW_TASK.case_id)
+    .outerjoin(NotificationSetting, NotificationSetting.user_id == _NEW_TASKS.c.user_id)
+    .order_by(_NEW_TASKS.c.task_id, _NEW_TASKS.c.user_id))
+"""新待办 for everyone who may act on the new review steps, written by the database in one statement."""
 TASK_KINDS = ("task", "transferred", "delegated", "delegate_resolved", "signer", "urged", "task.reminder",
               "task.overdue")
-_STILL_ACTING = _eligible_pairs(select(HumanTask.id).where(HumanTask.case_id == bindparam("of_case"),
-                                                           HumanTask.status == "open"))
+_STILL_ACTING = _eligible_pairs(and_(HumanTask.case_id == bindparam("of_case"), HumanTask.status == "open"))
 SETTLE = (update(Notification)
           .where(Notification.case_id == bindparam("of_case"), Notification.read_at.is_(None),
                  Notification.kind.in_(TASK_KINDS), Notification.user_id.not_in(select(_STILL_ACTING.c.user_id)))
           .values(read_at=bindparam("settled_at")).returning(Notification.id))
-ADD_NOTIFICATIONS = insert(Notification)
 
 
 def notifications(session: Session, user: User, limit: int = 50, offset: int = 0) -> list[Notification]:
@@ -92,17 +102,10 @@ def mark_all_read(session: Session, user: User) -> int:
 def announce_new_tasks(session: Session, case: Case, workflow: object, created: list[HumanTask],
                        ready: object) -> None:
     """Tell everyone who may act on a new review step (in-app, and by e-mail when configured)."""
-    reviews = {row.id: row for row in created if row.kind == TaskKind.REVIEW}
-    if not reviews:
-        return
-    session.flush()
-    connection, now = session.connection(), utcnow()
-    entries = [{"user_id": user_id, "case_id": case.id, "kind": "task", "created_at": now,
-                "message": f"新待办：{reviews[task_id].name}（{case.number} {case.title}）"[:MAX_MESSAGE],
-                "email_status": "pending" if email else None}
-               for task_id, user_id, email in connection.execute(NEW_TASK_PEOPLE, {"task_ids": list(reviews)})]
-    if entries:
-        connection.execute(ADD_NOTIFICATIONS, entries)
+    reviews = [row.id for row in created if row.kind == TaskKind.REVIEW]
+    if reviews:
+        session.flush()
+        writing_connection(session).execute(ANNOUNCE, {"task_ids": reviews, "now": utcnow()})
 
 
 def settle_task_notifications(session: Session, case: Case, workflow: object, created: list[HumanTask],

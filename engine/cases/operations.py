@@ -11,12 +11,11 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 import forms as form_lib
 from engine.cases import counters, form_rules
-from engine.db import locks_on_begin, utcnow
+from engine.db import utcnow
 from engine.errors import AccessDenied, Conflict, InvalidData, PermissionDenied
 from engine.identity.access import (
     can_act_on,
@@ -29,7 +28,7 @@ from engine.identity.models import Organisation, User
 from engine.library import catalogue, meetings, multisign
 from engine.library import hooks as library
 from engine.roles import role_label, task_scope_org_id
-from engine.runtime.cycle import CaseRun, load_workflow, lock_case
+from engine.runtime.cycle import CaseRun, load_workflow, lock_case_of_task
 from engine.runtime.deploy import latest_definition, specs_for
 from engine.runtime.extensions import installed
 from engine.runtime.models import Case, HumanTask
@@ -138,35 +137,19 @@ def complete_by_timeout(session: Session, row: HumanTask, data: dict[str, Any], 
 
 
 def task_for_update(session: Session, user: User, task_id: int, decision: str = "") -> HumanTask:
-    """Lock the task's case, re-read the task so its status is the committed one, and check that ``user``
+    """Lock the task's case, then read the task so its status is the committed one, and check that ``user``
     may take ``decision`` on it now ("" when acting on the task without deciding it) — every registered authority."""
-    row: HumanTask | None = None
-    if locks_on_begin(session):  # the write lock is held from the start: this one read is current
-        row = session.get(HumanTask, task_id, populate_existing=True)
-        place = (row.case_id, row.org_id) if row else None
-    else:  # only where the task is; the task itself is read once its case is locked
-        place = _task_place(session, task_id)
-    if place is None or place[1] not in visible_org_ids(session, user):
+    case = lock_case_of_task(session, task_id)
+    row = session.get(HumanTask, task_id, populate_existing=True) if case is not None else None
+    if row is None or row.org_id not in visible_org_ids(session, user):
         raise AccessDenied("任务不存在或您无权访问", {"task_id": str(task_id)})
-    case = lock_case(session, place[0])
-    if row is None:
-        row = session.get(HumanTask, task_id, populate_existing=True)
-    if row is None or row.case is not case:  # also keeps the locked case (weakly held by the session) alive
+    if row.case is not case:  # moved to another case meanwhile; also keeps the locked case (weakly held) alive
         raise Conflict("该任务已不存在，请刷新后查看最新状态")
     if row.status != TaskStatus.OPEN:
         raise Conflict("该任务已被处理，请刷新后查看最新状态")
     for authority in installed().authorities:
         authority(session, row, user, decision)
     return row
-
-
-TASK_PLACE = select(HumanTask.case_id, HumanTask.org_id).where(HumanTask.id == bindparam("task_id"))
-"""Built once: where a task is (its case and organisation), read before its case is locked."""
-
-
-def _task_place(session: Session, task_id: int) -> tuple[int, int] | None:
-    found = session.execute(TASK_PLACE, {"task_id": task_id}).first()
-    return (found.case_id, found.org_id) if found else None
 
 
 def basic_authority(session: Session, row: HumanTask, user: User, decision: str) -> None:

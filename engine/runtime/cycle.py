@@ -40,9 +40,20 @@ LOCK_CASE = (select(Case).where(Case.id == bindparam("case_id")).with_for_update
 """Built once: building and hashing the statement costs more than running it, on every state change."""
 
 
+LOCK_CASE_OF_TASK = (select(Case).where(Case.id == select(HumanTask.case_id).where(HumanTask.id == bindparam("task_id"))
+                                         .scalar_subquery())
+                     .with_for_update(of=Case).options(undefer(Case.state), joinedload(Case.definition))
+                     .execution_options(populate_existing=True))
+
+
 def lock_case(session: Session, case_id: int) -> Case:
     """Lock a case row (with its state loaded) for an operation that changes it."""
     return session.execute(LOCK_CASE, {"case_id": case_id}).scalar_one()
+
+
+def lock_case_of_task(session: Session, task_id: int) -> Case | None:
+    """Lock the case a task belongs to, found and locked in one statement (None: no such task)."""
+    return session.execute(LOCK_CASE_OF_TASK, {"task_id": task_id}).scalar_one_or_none()
 
 
 def load_workflow(case: Case) -> BpmnWorkflow:

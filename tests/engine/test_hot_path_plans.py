@@ -24,7 +24,9 @@ def _statements(db_engine: Engine, run: Any) -> list[tuple[str, Any]]:
     seen: list[tuple[str, Any]] = []
 
     def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool) -> None:
-        if not many and statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "WITH")):
+        text = statement.lstrip().upper()
+        if not many and (text.startswith(("SELECT", "UPDATE", "DELETE", "WITH"))
+                         or text.startswith("INSERT") and "SELECT" in text):
             seen.append((statement, parameters))
 
     event.listen(db_engine, "before_cursor_execute", keep)

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from engine.cases import mailer as mailer
 from engine.cases import notify as notify
 from engine.review import case_ops as review_ops
+from engine.runtime.models import Case
 from webapp import create_app
 
 from ..conftest import TEST_PASSWORD, World
@@ -78,3 +79,19 @@ def test_notification_page_and_email_setting(login: Callable[[str], FlaskClient]
                                            follow_redirects=True))
     client.post("/notifications/read")
     assert "条未读消息" not in page(client.get("/"))
+
+
+def test_a_new_review_step_tells_each_holder_with_the_case_number_and_title(world: World,
+                                                                           plan_data: dict[str, Any]) -> None:
+    """新待办 names the step, the case number and its title; only someone with an address is e-mailed."""
+    with world.sessions() as session, session.begin():
+        mailer.set_email(session, world.user(session, "xh_sg"), "sg@example.org")
+    case_id = start(world, plan_data)
+    with world.sessions() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        [told] = notify.notifications(session, world.user(session, "xh_sg"))
+        assert (told.kind, told.case_id, told.read_at) == ("task", case_id, None)
+        assert told.message == f"新待办：秘书长审核（{case.number} {case.title}）"
+        assert told.email_status == "pending"
+        assert notify.notifications(session, world.user(session, "xh_staff")) == []

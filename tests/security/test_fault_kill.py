@@ -301,12 +301,12 @@ def test_a_connection_dropped_mid_request_is_a_503_in_chinese_and_saves_nothing(
                                 "断线测试", dict(PLAN))
         task_id = session.scalar(select(HumanTask.id).where(HumanTask.case_id == case.id, HumanTask.status == "open"))
     dropped = OperationalError("SELECT 1", {}, Exception("terminating connection due to administrator command"))
-    real_lock = operations.lock_case
+    real_lock = operations.lock_case_of_task
 
-    def lock_then_drop(session: Session, case_id: int) -> Case:
-        real_lock(session, case_id)
+    def lock_then_drop(session: Session, task_id: int) -> Case | None:
+        real_lock(session, task_id)
         raise dropped
-    monkeypatch.setattr(operations, "lock_case", lock_then_drop)
+    monkeypatch.setattr(operations, "lock_case_of_task", lock_then_drop)
     response = client.post(f"/api/v1/tasks/{task_id}/complete", headers=tokens("xh_sg"),
                            json={"decision": "approve", "comment": "同意", "data": {}})
     assert response.status_code == 503
