@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from .conftest import Api
-from .flow import act, file_plan
+from .flow import act, file_plan, open_task_id
 
 
 @pytest.fixture
@@ -65,3 +65,25 @@ def test_a_task_list_reads_the_same_statements_for_two_items_as_for_six(
     many, shown_more = statements_for_list()
     assert (shown, shown_more) == (2, 6)
     assert many == few
+
+
+def _review_actions(case: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    task_id = open_task_id(case)
+    return [("xh_staff", "/cases/{case_id}/copies", {"case_id": case["id"]}, {"users": ["xh_finance"]}),
+            ("xh_finance", "/cases/{case_id}/read", {"case_id": case["id"]}, {}),
+            ("xh_staff", "/cases/{case_id}/urge", {"case_id": case["id"]}, {"message": "请尽快"}),
+            ("xh_sg", "/tasks/{task_id}/delegate", {"task_id": task_id}, {"user": "xh_finance", "note": "请提意见"}),
+            ("xh_finance", "/tasks/{task_id}/reply", {"task_id": task_id}, {"opinion": "可行"}),
+            ("xh_staff", "/cases/{case_id}/recall", {"case_id": case["id"]}, {"reason": "补材料"}),
+            ("xh_staff", "/cases/{case_id}/withdraw", {"case_id": case["id"]}, {"reason": "不再需要"})]
+
+
+def test_review_actions_answer_from_their_own_transaction(api: Api, plan_data: dict[str, Any],
+                                                          database_events: list[str]) -> None:
+    """抄送, 已阅, 催办, 委派, 回复, 撤回 and 撤销 read nothing after their commit (no second transaction, and on
+    SQLite no second wait for the write lock)."""
+    for username, template, place, body in _review_actions(file_plan(api, plan_data)):
+        database_events.clear()
+        response = api.post(username, template, json=body, **place)
+        assert response.status_code == 200, (template, response.get_json())
+        assert database_events.count("commit") == 1 and database_events[-1] == "commit", template

@@ -60,7 +60,7 @@ def start_case() -> tuple[Response, int, dict[str, str]]:
 @bp.get("/cases/<int:case_id>")
 def get_case(case_id: int) -> Response:
     case = queries.get_case(db_session(), api_user(), object_id(case_id, "事项"))
-    return jsonify(_case_json(case))
+    return jsonify(case_json(case))
 
 
 @bp.get("/cases/<int:case_id>/history")
@@ -117,14 +117,20 @@ def complete_task(task_id: int) -> Response:
 
 
 def committed_case(case: Case) -> Response:
-    """The changed case as JSON, rendered in the operation's own transaction and then committed: answering
-    takes no second transaction (on SQLite, no second wait for the write lock)."""
-    shown = jsonify(_case_json(case))
+    """The changed case as JSON, rendered in the operation's own transaction and then committed."""
+    return committed(case_json(case))
+
+
+def committed(answer: Any) -> Response:
+    """Render ``answer`` in the operation's own transaction, then commit: answering takes no second transaction
+    (on SQLite, no second wait for the write lock) and reads nothing another request wrote in between."""
+    shown = jsonify(answer)
     commit()
     return shown
 
 
-def _case_json(case: Case) -> dict[str, Any]:
+def case_json(case: Case) -> dict[str, Any]:
+    """CaseDetail: the case with its tasks, fields hidden from the API user redacted."""
     session = db_session()
     data = confidential.redact(case.data, confidential.hidden_fields(session, api_user(), case))
     return render.case_detail(case, queries.case_tasks(session, case), data)
