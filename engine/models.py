@@ -10,5 +10,6 @@ from engine.library import models as library_models  # noqa: F401
 from engine.review import models as review_models  # noqa: F401
 from engine.runtime import models as runtime_models  # noqa: F401
 from engine.runtime import open_counts  # noqa: F401  (the tally table and its triggers)
+from engine.runtime import user_counts  # noqa: F401  (the 已办/我发起的 tallies and their triggers)
 
 METADATA = Base.metadata

@@ -16,9 +16,11 @@ from engine.identity.models import Organisation, User
 from engine.journal import AuditEvent
 from engine.library import catalogue as catalogue
 from engine.runtime import open_counts as open_counts
+from engine.runtime import user_counts as user_counts
 from engine.runtime.deploy import latest_definitions
 from engine.runtime.models import Case, HumanTask, ProcessDefinition
 from engine.runtime.open_counts import OpenTaskTally
+from engine.runtime.user_counts import TallyKind
 
 OPEN_VIEW, DONE, STARTED, COPIED = "todo", "done", "started", "copied"
 VIEWS = (OPEN_VIEW, DONE, STARTED, COPIED)
@@ -185,7 +187,11 @@ def done_tasks(session: Session, user: User, limit: int = 50, offset: int = 0, f
         counter = counter.join(Case, Case.id == HumanTask.case_id).where(*inbox.case_conditions(f, with_org=False))
     order = inbox.ordering(f.sort or inbox.NEWEST, HumanTask.completed_at, HumanTask.id)
     items = session.scalars(base.order_by(*order).limit(limit).offset(offset).options(LISTED_TASK)).all()
-    return Page(list(items), session.scalar(counter) or 0, limit, offset)
+    if f.active:
+        total = session.scalar(counter) or 0
+    else:
+        total = user_counts.totals(session, user.id)[TallyKind.DONE]
+    return Page(list(items), total, limit, offset)
 
 
 def _case_filter(f: InboxFilter, period_column: Any) -> list[Any]:
@@ -202,7 +208,10 @@ def started_cases(session: Session, user: User, limit: int = 50, offset: int = 0
     conds = [Case.created_by == user.id, *_case_filter(f, Case.created_at)]
     order = inbox.ordering(f.sort or inbox.NEWEST, Case.created_at, Case.id)
     items = session.scalars(select(Case).where(*conds).order_by(*order).limit(limit).offset(offset)).all()
-    total = session.scalar(select(func.count()).select_from(Case).where(*conds)) or 0
+    if f.active:
+        total = session.scalar(select(func.count()).select_from(Case).where(*conds)) or 0
+    else:
+        total = user_counts.totals(session, user.id)[TallyKind.STARTED]
     return Page(list(items), total, limit, offset)
 
 
@@ -228,13 +237,12 @@ class TabCounts:
 
 
 def tab_counts(session: Session, user: User) -> TabCounts:
-    """The numbers beside the inbox tabs (unfiltered); 抄送我的 counts the copies not yet marked 已阅."""
-    done = select(func.count()).select_from(HumanTask).where(HumanTask.completed_by == user.id,
-                                                               HumanTask.status == "completed")
-    started = select(func.count()).select_from(Case).where(Case.created_by == user.id)
+    """The numbers beside the inbox tabs (unfiltered, each flat in the user's history); 抄送我的 counts the copies
+    not yet marked 已阅."""
     unread = select(func.count()).select_from(CaseCopy).where(CaseCopy.user_id == user.id, CaseCopy.read_at.is_(None))
-    return TabCounts(todo_count(session, user), session.scalar(done) or 0,
-                     session.scalar(started) or 0, session.scalar(unread) or 0)
+    own = user_counts.totals(session, user.id)
+    return TabCounts(todo_count(session, user), own[TallyKind.DONE], own[TallyKind.STARTED],
+                     session.scalar(unread) or 0)
 
 
 def current_tasks(session: Session, cases: list[Case]) -> dict[int, list[HumanTask]]:

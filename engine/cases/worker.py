@@ -9,7 +9,7 @@ A timer whose action raises does not stop the worker: its transaction is rolled 
 recorded in a fresh one (attempts, last error, next attempt after an exponential backoff), and after
 ``MAX_ATTEMPTS`` the timer is parked until an admin retries it. A lost database connection does not stop
 the worker either: it waits (with backoff) and reconnects. Each loop writes a heartbeat row and compacts the
-open-task tallies (``engine.runtime.open_counts``).
+open-task and per-person tallies (``engine.runtime.open_counts``, ``engine.runtime.user_counts``).
 Tests pass ``now`` instead of sleeping.
 """
 from __future__ import annotations
@@ -35,6 +35,7 @@ from engine.library.models import Timer, WorkerHeartbeat
 from engine.library.timers import ESCALATE, REMIND, TIMEOUT
 from engine.roles import role_label
 from engine.runtime import open_counts as open_counts
+from engine.runtime import user_counts as user_counts
 from engine.runtime.cycle import lock_case
 from engine.runtime.models import Case, HumanTask
 from engine.vocabulary import TimerStatus
@@ -257,6 +258,7 @@ def serve(sessions: sessionmaker[Session], interval: float, stop: threading.Even
             with sessions() as session, session.begin():
                 beat(session, name)
                 open_counts.compact(session)
+                user_counts.compact(session)
             for item in run_due(sessions, name=name):
                 log(describe(item))
         except DBAPIError as exc:

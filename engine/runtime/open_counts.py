@@ -127,19 +127,25 @@ def backfill(connection: Connection) -> None:
 
 
 def compact(session: Session) -> int:
-    """Fold the rows of each key that has several into one (dropped when it sums to zero); returns the rows
-    folded. Keys already folded are left alone, so a loop's work follows the changes since the last one.
+    """Fold the rows of each pool key that has several into one (see :func:`fold`); returns the rows folded."""
+    return fold(session, OpenTaskTally, KEY)
+
+
+def fold(session: Session, model: Any, key: tuple[Any, ...]) -> int:
+    """Fold the rows of each ``key`` of a +1/−1 tally table that has several into one (dropped when it sums to
+    zero); returns the rows folded. Keys already folded are left alone, so a loop's work follows the changes
+    since the last one.
 
     Each key's rows are deleted with RETURNING and their sum inserted in the same transaction. On PostgreSQL a
     concurrent compaction of the same key waits for the rows this one locked, then skips them, and never sees
     the sum this one inserts (its statement started earlier), so no delta is lost or counted twice."""
     folded = 0
-    for key in session.execute(select(*KEY).group_by(*KEY).having(func.count() > 1)).all():
-        same = [column.is_(None) if value is None else column == value for column, value in zip(KEY, key)]
-        deltas = session.scalars(delete(OpenTaskTally).where(*same).returning(OpenTaskTally.delta)).all()
+    for values in session.execute(select(*key).group_by(*key).having(func.count() > 1)).all():
+        same = [column.is_(None) if value is None else column == value for column, value in zip(key, values)]
+        deltas = session.scalars(delete(model).where(*same).returning(model.delta)).all()
         folded += len(deltas)
         if sum(deltas):
-            session.execute(insert(OpenTaskTally).values(**dict(zip([c.key for c in KEY], key)), delta=sum(deltas)))
+            session.execute(insert(model).values(**dict(zip([c.key for c in key], values)), delta=sum(deltas)))
     return folded
 
 

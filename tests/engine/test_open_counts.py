@@ -1,7 +1,7 @@
 """The 待办 totals come from tallies that triggers keep in step with human_task (issue 13.4): after any mix of
 filing, approving, returning, 撤回, 撤销, rejecting, transfers, delegations, timers firing, migrations to
-another version and compactions, every pool's tally equals a real COUNT, and every user's 待办 number (proxies
-included) equals the COUNT the filtered inbox makes."""
+another version and compactions, every pool's tally equals a real COUNT, every user's 待办 number (proxies
+included) equals the COUNT the filtered inbox makes, and so do their 已办 and 我发起的 numbers."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -25,6 +25,7 @@ from engine.review import case_ops, proxies, task_ops
 from engine.runtime import deploy as deployment
 from engine.runtime import open_counts as open_counts
 from engine.runtime import schema as schema
+from engine.runtime import user_counts as user_counts
 from engine.runtime.models import Case, HumanTask
 from engine.runtime.open_counts import OpenTaskTally
 from engine.runtime.specs import SourceFile
@@ -129,6 +130,7 @@ def _migrate(session: Any, world: World, society: str, case_id: int) -> None:
 
 def _compact(session: Any, world: World, society: str, case_id: int) -> None:
     open_counts.compact(session)
+    user_counts.compact(session)
 
 
 _STEPS = ("sg_review", "finance_check", "party_review", "president_review", "council_meeting", "cast_filing")
@@ -168,6 +170,13 @@ def _assert_tallies_match(world: World) -> None:
         for user in session.scalars(select(User)):
             counted = queries.todo_tasks(session, user, limit=1, f=EVERY_TASK).total
             assert queries.todo_count(session, user) == counted == queries.todo_tasks(session, user, limit=1).total
+            done = session.scalar(select(func.count()).select_from(HumanTask)
+                                  .where(HumanTask.completed_by == user.id, HumanTask.status == "completed"))
+            started = session.scalar(select(func.count()).select_from(Case).where(Case.created_by == user.id))
+            tabs = queries.tab_counts(session, user)
+            assert (tabs.done, tabs.started) == (done, started)
+            assert queries.done_tasks(session, user, limit=1).total == done
+            assert queries.started_cases(session, user, limit=1).total == started
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -205,6 +214,26 @@ def test_the_migration_tallies_the_tasks_already_open(db_url: str, world_templat
             _apply(world, name, "XH", 1)
         command.downgrade(schema.alembic_config(engine), "0013_audit_chains")
         assert "open_task_tally" not in inspect(engine).get_table_names()
+        schema.upgrade(engine)
+        _assert_tallies_match(world)
+        _apply(world, "approve", "XH", 0)
+        _assert_tallies_match(world)
+    finally:
+        engine.dispose()
+
+
+def test_the_migration_tallies_what_people_completed_and_filed_before(db_url: str, world_template: WorldTemplate,
+                                                                      plan_data: dict[str, Any]) -> None:
+    engine = make_engine(db_url)
+    try:
+        schema.upgrade(engine)
+        world_template.copy_into(engine)
+        world = World(make_session_factory(engine), dict(world_template.org_ids), dict(world_template.user_ids))
+        world.plan = plan_data  # type: ignore[attr-defined]
+        command.downgrade(schema.alembic_config(engine), "0015_notification_case_index")
+        assert "user_tally" not in inspect(engine).get_table_names()
+        for name in ("file", "file", "approve", "approve", "return", "file"):
+            _apply(world, name, "XH", 1)
         schema.upgrade(engine)
         _assert_tallies_match(world)
         _apply(world, "approve", "XH", 0)

@@ -40,6 +40,15 @@ def baguan(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(BAGUAN), *args], env=env, capture_output=True, text=True, timeout=180, check=False)
 
 
+def wait_until_ready(url: str, seconds: float = 30) -> int:
+    """The status of ``url`` once it answers 200, or its last answer after ``seconds`` (/readyz answers 503 until
+    the worker's first heartbeat, which may come after the web server is up)."""
+    deadline = time.monotonic() + seconds
+    while (status := wait_for(url, seconds)) != 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return status
+
+
 def wait_for(url: str, seconds: float = 30) -> int:
     """The HTTP status of the first answer from ``url``."""
     deadline = time.monotonic() + seconds

@@ -36,6 +36,7 @@ from .processes import (
     port_closed,
     stop,
     wait_for,
+    wait_until_ready,
 )
 
 DEMO_PASSWORD = "baguan-demo-2026"
@@ -71,7 +72,7 @@ def test_serve_refuses_a_database_that_was_never_initialised(db_url: str) -> Non
 def test_serve_refuses_a_database_behind_the_migration_head(migrated: str) -> None:
     _execute(migrated, "UPDATE alembic_version SET version_num = '0006_merge'")
     line = assert_clean_failure(run_cli(migrated, "serve", env={"BAGUAN_PORT": str(free_port())}))
-    assert line == "错误：数据库迁移版本为 0006_merge，程序需要 0015_notification_case_index，请先运行 baguan init-db"
+    assert line == "错误：数据库迁移版本为 0006_merge，程序需要 0016_user_tallies，请先运行 baguan init-db"
 
 
 def test_serve_refuses_a_busy_port_with_one_line(migrated: str) -> None:
@@ -149,7 +150,7 @@ def test_two_web_servers_and_a_worker_share_one_postgresql(pg_schema: str, tmp_p
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     first, second = (f"http://127.0.0.1:{p}" for p in ports)
     try:
-        assert wait_for(first + "/readyz") == 200 and wait_for(second + "/readyz") == 200
+        assert wait_until_ready(first + "/readyz") == 200 and wait_until_ready(second + "/readyz") == 200
         status, case = api(first, staff, "POST", "/cases", {"process": "annual_plan", "org": "JX",
                                                             "title": "两台主机上的年度计划", "data": ANNUAL_PLAN})
         assert status == 201, case
