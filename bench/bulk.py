@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, Table, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.runtime import open_counts as open_counts
+from engine.runtime import user_counts as user_counts
 
 CHUNK = 5000
 
@@ -23,8 +24,9 @@ def _chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 def load_rows(session: Session, table: Table, rows: Iterable[dict[str, Any]], consistent: bool = False) -> None:
     """Insert ``rows`` (dicts with the same keys) into ``table`` in the session's transaction.
 
-    ``consistent``: the rows are known to satisfy every foreign key and to be no trigger's concern (finished
-    tasks are in no tally), so the load may skip the per-row work that dominates a million rows: foreign-key
+    ``consistent``: the rows are known to satisfy every foreign key and their tallies are left to the caller
+    (finished tasks are in no 待办 tally; the per-person tallies are counted once after the load with
+    ``user_counts.backfill``), so the load may skip the per-row work that dominates a million rows: foreign-key
     checks and triggers on PostgreSQL (replica mode), the triggers' row set-up on SQLite (dropped and restored
     in the same transaction)."""
     iterator = iter(rows)
@@ -78,6 +80,7 @@ def settle(sessions: sessionmaker[Session]) -> None:
     on PostgreSQL also VACUUM, as autovacuum would, so the folded rows' dead index entries are gone."""
     with sessions() as session, session.begin():
         open_counts.compact(session)
+        user_counts.compact(session)
     engine: Engine = sessions.kw["bind"]
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))

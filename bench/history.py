@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.cases import queries as queries
 from engine.db import utcnow
 from engine.identity import accounts as identity
+from engine.runtime import user_counts as user_counts
 from engine.runtime.models import Case, HumanTask, ProcessDefinition
 
 from . import bulk
@@ -38,6 +39,8 @@ def measure_history(sessions: sessionmaker[Session], finished: int, iterations: 
     return {
         "inbox first page, secretary-general (50 rows + total)": _pages(sessions, "b_sg", iterations),
         "inbox first page, 科协 reviewer (50 rows + total)": _pages(sessions, "b_cast", iterations),
+        "inbox tab numbers, 科协 reviewer (待办, 已办, 我发起的, 抄送)": _tab_numbers(sessions, "b_cast", iterations),
+        "inbox tab numbers, filer of every case": _tab_numbers(sessions, "b_staff", iterations),
         "complete_task incl. commit": time_completions(sessions, task_ids),
     }
 
@@ -48,6 +51,7 @@ def _load(session: Session, finished: int) -> None:
     ids = _ids(session)
     bulk.load_rows(session, Case.__table__, (_case(n, True, definition.id, ids) for n in range(finished)), True)
     bulk.load_rows(session, HumanTask.__table__, (task for n in range(finished) for task in _tasks(n, True, ids)), True)
+    user_counts.backfill(session.connection())
     filings = range(finished, finished + OPEN_FILINGS)
     bulk.load_rows(session, Case.__table__, (_case(n, False, definition.id, ids) for n in filings))
     bulk.load_rows(session, HumanTask.__table__, (task for n in filings for task in _tasks(n, False, ids)))
@@ -88,4 +92,16 @@ def _pages(sessions: sessionmaker[Session], username: str, repeat: int) -> list[
             page = queries.todo_tasks(session, user, limit=50)
             samples.append(time.perf_counter() - start)
             assert page.total >= min(len(page.items), 1)
+    return samples
+
+
+def _tab_numbers(sessions: sessionmaker[Session], username: str, repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        with sessions() as session:
+            user = identity.get_user(session, username)
+            start = time.perf_counter()
+            numbers = queries.tab_counts(session, user)
+            samples.append(time.perf_counter() - start)
+            assert numbers.done + numbers.started + numbers.todo > 0
     return samples
