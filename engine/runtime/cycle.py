@@ -109,9 +109,9 @@ def ready_task(workflow: BpmnWorkflow, row: HumanTask) -> Task:
 class CaseRun:
     """One state change of one case; see the module docstring for the order of its parts."""
 
-    def __init__(self, session: Session, case: Case, workflow: BpmnWorkflow) -> None:
+    def __init__(self, session: Session, case: Case, workflow: BpmnWorkflow, new_case: bool = False) -> None:
         self.session, self.case, self.workflow = session, case, workflow
-        self._moved = False
+        self._moved, self._new_case = False, new_case
 
     @classmethod
     def lock(cls, session: Session, case_id: int) -> CaseRun:
@@ -122,7 +122,7 @@ class CaseRun:
     @classmethod
     def begin(cls, session: Session, case: Case, workflow: BpmnWorkflow) -> CaseRun:
         """A case being filed: its row is new (nobody else can see it yet), its workflow fresh."""
-        run = cls(session, case, workflow)
+        run = cls(session, case, workflow, new_case=True)
         run.run()
         return run
 
@@ -169,7 +169,9 @@ class CaseRun:
     def project(self) -> list[HumanTask]:
         """Bring the human-task rows in step with the workflow's READY human tasks."""
         self._moved = False
-        return sync_human_tasks(self.session, self.case, self.workflow)
+        created = sync_human_tasks(self.session, self.case, self.workflow, self._new_case)
+        self._new_case = False
+        return created
 
     def save(self) -> None:
         """Project if the workflow moved since, store the state, mark the case finished, flush with the fence."""

@@ -57,11 +57,13 @@ OPEN_ROWS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), H
 """Built once: building and hashing it costs more than running it, on every state change."""
 
 
-def sync_human_tasks(session: Session, case: Case, workflow: BpmnWorkflow) -> list[HumanTask]:
-    """Cancel rows whose Spiff task is no longer READY; add a row for each newly READY task."""
+def sync_human_tasks(session: Session, case: Case, workflow: BpmnWorkflow, new_case: bool = False) -> list[HumanTask]:
+    """Cancel rows whose Spiff task is no longer READY; add a row for each newly READY task (``new_case``: the
+    case was inserted in this transaction and has no rows yet, so none are read)."""
     ready = {str(t.id): t for t in ready_human_tasks(workflow)}
     with session.no_autoflush:  # a row just decided is flushed with the new rows below, in one flush
-        open_rows = [row for row in session.scalars(OPEN_ROWS, {"case_id": case.id}) if row.status == "open"]
+        found = [] if new_case else session.scalars(OPEN_ROWS, {"case_id": case.id})
+        open_rows = [row for row in found if row.status == "open"]
     now = utcnow()
     for row in open_rows:
         if row.spiff_task_id not in ready:
