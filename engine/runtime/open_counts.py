@@ -105,15 +105,18 @@ PG_DDL = [
 ]
 
 
-def install_triggers(connection: Connection) -> None:
-    """Create (or replace) the triggers that keep ``open_task_tally`` in step with ``human_task``."""
-    for statement in PG_DDL if connection.dialect.name == "postgresql" else SQLITE_DDL:
+def run_ddl(connection: Connection, pg_ddl: list[str], sqlite_ddl: list[str]) -> None:
+    """Run the statements written for the connection's database (a tally's triggers)."""
+    for statement in pg_ddl if connection.dialect.name == "postgresql" else sqlite_ddl:
         connection.execute(text(statement))
 
 
-@event.listens_for(Base.metadata, "after_create")
-def _install_after_create_all(target: Any, connection: Connection, **_: Any) -> None:
-    install_triggers(connection)
+def install_triggers(connection: Connection) -> None:
+    """Create (or replace) the triggers that keep ``open_task_tally`` in step with ``human_task``."""
+    run_ddl(connection, PG_DDL, SQLITE_DDL)
+
+
+event.listen(Base.metadata, "after_create", lambda _target, connection, **_: install_triggers(connection))
 
 
 def backfill(connection: Connection) -> None:

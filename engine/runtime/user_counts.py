@@ -9,14 +9,12 @@ whatever made it. Writers only insert; the worker folds each person's rows into 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
-
-from sqlalchemy import Connection, Index, String, bindparam, event, func, literal, select, text, union_all
+from sqlalchemy import Connection, Index, String, bindparam, event, func, literal, select, union_all
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.db import Base
 from engine.runtime.models import Case, HumanTask
-from engine.runtime.open_counts import fold
+from engine.runtime.open_counts import fold, run_ddl
 
 
 class TallyKind(StrEnum):
@@ -99,13 +97,10 @@ PG_FUNCTIONS = ("baguan_tally_done", "baguan_tally_started")
 
 def install_triggers(connection: Connection) -> None:
     """Create (or replace) the triggers that keep ``user_tally`` in step with ``human_task`` and ``case``."""
-    for statement in PG_DDL if connection.dialect.name == "postgresql" else SQLITE_DDL:
-        connection.execute(text(statement))
+    run_ddl(connection, PG_DDL, SQLITE_DDL)
 
 
-@event.listens_for(Base.metadata, "after_create")
-def _install_after_create_all(target: Any, connection: Connection, **_: Any) -> None:
-    install_triggers(connection)
+event.listen(Base.metadata, "after_create", lambda _target, connection, **_: install_triggers(connection))
 
 
 def backfill(connection: Connection) -> None:

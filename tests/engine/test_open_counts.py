@@ -202,37 +202,19 @@ def test_a_walk_through_every_operation_keeps_the_tallies_exact(counted_world: W
         _assert_tallies_match(counted_world)
 
 
-def test_the_migration_tallies_the_tasks_already_open(db_url: str, world_template: WorldTemplate,
-                                                     plan_data: dict[str, Any]) -> None:
+@pytest.mark.parametrize("revision, table", [("0013_audit_chains", "open_task_tally"),
+                                             ("0015_notification_case_index", "user_tally")])
+def test_a_tally_migration_counts_what_happened_before_it(db_url: str, world_template: WorldTemplate,
+                                                          plan_data: dict[str, Any], revision: str, table: str) -> None:
     engine = make_engine(db_url)
     try:
         schema.upgrade(engine)
         world_template.copy_into(engine)
         world = World(make_session_factory(engine), dict(world_template.org_ids), dict(world_template.user_ids))
         world.plan = plan_data  # type: ignore[attr-defined]
-        for name in ("file", "file", "approve", "file", "delegate"):
-            _apply(world, name, "XH", 1)
-        command.downgrade(schema.alembic_config(engine), "0013_audit_chains")
-        assert "open_task_tally" not in inspect(engine).get_table_names()
-        schema.upgrade(engine)
-        _assert_tallies_match(world)
-        _apply(world, "approve", "XH", 0)
-        _assert_tallies_match(world)
-    finally:
-        engine.dispose()
-
-
-def test_the_migration_tallies_what_people_completed_and_filed_before(db_url: str, world_template: WorldTemplate,
-                                                                      plan_data: dict[str, Any]) -> None:
-    engine = make_engine(db_url)
-    try:
-        schema.upgrade(engine)
-        world_template.copy_into(engine)
-        world = World(make_session_factory(engine), dict(world_template.org_ids), dict(world_template.user_ids))
-        world.plan = plan_data  # type: ignore[attr-defined]
-        command.downgrade(schema.alembic_config(engine), "0015_notification_case_index")
-        assert "user_tally" not in inspect(engine).get_table_names()
-        for name in ("file", "file", "approve", "approve", "return", "file"):
+        command.downgrade(schema.alembic_config(engine), revision)
+        assert table not in inspect(engine).get_table_names()
+        for name in ("file", "file", "approve", "approve", "return", "file", "delegate"):
             _apply(world, name, "XH", 1)
         schema.upgrade(engine)
         _assert_tallies_match(world)
