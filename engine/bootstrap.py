@@ -5,7 +5,7 @@ session do); calling it again changes nothing.
 """
 from __future__ import annotations
 
-from engine.cases.notify import announce_new_tasks, settle_task_notifications
+from engine.cases.notify import update_task_notifications
 from engine.cases.operations import basic_authority
 from engine.library import hooks as library
 from engine.library.foreign import check_ngo_confirmed
@@ -21,7 +21,7 @@ def extensions() -> Extensions:
         step_properties=[library.deploy_properties, separation.deploy_check],
         before_compile=[prepare_sources],
         after_compile=[store_tables],
-        tasks_opened=[library.tasks_opened, announce_new_tasks, settle_task_notifications],
+        tasks_opened=[library.tasks_opened, update_task_notifications],
         authorities=[basic_authority, separation.separation_authority],
         interceptors=[library.check_step_rules, check_notice_period, check_ngo_confirmed,
                       signer_interceptor],

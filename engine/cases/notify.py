@@ -77,6 +77,9 @@ SETTLE = (update(Notification)
           .where(Notification.case_id == bindparam("of_case"), Notification.read_at.is_(None),
                  Notification.kind.in_(TASK_KINDS), Notification.user_id.not_in(select(_STILL_ACTING.c.user_id)))
           .values(read_at=bindparam("settled_at")).returning(Notification.id))
+ANNOUNCE_AND_SETTLE = SETTLE.add_cte(ANNOUNCE.returning(Notification.id).cte("announced"))
+"""PostgreSQL runs a data-modifying WITH to completion even when nothing reads it; the UPDATE does not see the
+rows the INSERT adds (one snapshot), and would leave them alone anyway: their readers may act on the new step."""
 
 
 def notifications(session: Session, user: User, limit: int = 50, offset: int = 0) -> list[Notification]:
@@ -99,24 +102,37 @@ def mark_all_read(session: Session, user: User) -> int:
     return len(rows)
 
 
-def announce_new_tasks(session: Session, case: Case, workflow: object, created: list[HumanTask],
-                       ready: object) -> None:
-    """Tell everyone who may act on a new review step (in-app, and by e-mail when configured)."""
-    reviews = [row.id for row in created if row.kind == TaskKind.REVIEW]
-    if reviews:
-        session.flush()
-        writing_connection(session).execute(ANNOUNCE, {"task_ids": reviews, "now": utcnow()})
-
-
-def settle_task_notifications(session: Session, case: Case, workflow: object, created: list[HumanTask],
+def update_task_notifications(session: Session, case: Case, workflow: object, created: list[HumanTask],
                               ready: object) -> int:
+    """After the case moved: tell everyone who may act on a new review step (新待办, in-app and by e-mail when
+    configured), and settle the case's task notifications (see :func:`settle_task_notifications`); on
+    PostgreSQL both in one statement. Returns how many were settled."""
+    reviews = [row.id for row in created if row.kind == TaskKind.REVIEW]
+    session.flush()
+    connection, now = writing_connection(session), utcnow()
+    settling = {"of_case": case.id, "settled_at": now}
+    if reviews and connection.dialect.name == "postgresql":
+        settled = connection.execute(ANNOUNCE_AND_SETTLE, {**settling, "task_ids": reviews, "now": now}).scalars().all()
+    else:
+        if reviews:
+            connection.execute(ANNOUNCE, {"task_ids": reviews, "now": now})
+        settled = connection.execute(SETTLE, settling).scalars().all()
+    _mark_read_in_session(session, settled, now)
+    return len(settled)
+
+
+def settle_task_notifications(session: Session, case: Case) -> int:
     """Once the case moved, its task notifications (新待办, 转办, 催办, …) are marked read for everyone who can
     no longer act on any of its open tasks: a handled task does not keep the badge growing."""
     session.flush()
     now = utcnow()
-    settled = session.connection().execute(SETTLE, {"of_case": case.id, "settled_at": now}).scalars().all()
-    for notification_id in settled:
+    settled = writing_connection(session).execute(SETTLE, {"of_case": case.id, "settled_at": now}).scalars().all()
+    _mark_read_in_session(session, settled, now)
+    return len(settled)
+
+
+def _mark_read_in_session(session: Session, notification_ids: list[int], now: Any) -> None:
+    for notification_id in notification_ids:
         loaded = session.identity_map.get(identity_key(Notification, notification_id))
         if loaded is not None:
             set_committed_value(loaded, "read_at", now)
-    return len(settled)

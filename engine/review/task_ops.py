@@ -135,7 +135,7 @@ def transfer_task(session: Session, user: User, task_id: int, username: str, not
     _record(session, "task.transferred", user, row, target, text, **acting_for)
     notify(session, target.id, "transferred", f"{user.name}将“{row.name}”转办给您：{row.case.title}", case=row.case)
     session.flush()
-    settle_task_notifications(session, row.case, None, [], None)
+    settle_task_notifications(session, row.case)
     return row
 
 
