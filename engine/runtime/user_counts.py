@@ -9,6 +9,7 @@ whatever made it. Writers only insert; the worker folds each person's rows into 
 from __future__ import annotations
 
 from enum import StrEnum
+
 from sqlalchemy import Connection, Index, String, bindparam, event, func, literal, select, union_all
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
