@@ -9,10 +9,13 @@ from typing import Iterator
 import pytest
 from werkzeug.serving import make_server
 
+from sqlalchemy import select
+
 from engine.db import Base, make_engine, make_session_factory
+from engine.identity.models import Organisation, User
 from webapp import create_app
 
-from ..conftest import seed_world
+from ..conftest import World, seed_world
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -37,6 +40,18 @@ def live_url(tmp_path: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def world(live_url: str, tmp_path: Path) -> Iterator[World]:
+    """The live server's seeded database, for arranging cases before the browser visits them."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'browser.sqlite3'}")
+    world = World(make_session_factory(engine))
+    with world.sessions() as session:
+        world.user_ids = {u.username: u.id for u in session.scalars(select(User))}
+        world.org_ids = {o.code: o.id for o in session.scalars(select(Organisation))}
+    yield world
+    engine.dispose()
 
 
 @pytest.fixture

@@ -9,14 +9,12 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from engine.db import make_engine, make_session_factory
 from engine.identity import accounts as identity
-from engine.identity.models import Organisation, User
+from engine.runtime.models import Case
 
 from ..audit.helpers import decide, file_plan, run_plan_through
 from ..conftest import ANNUAL_PLAN, World
@@ -55,13 +53,8 @@ class Scenario:
 
 
 @pytest.fixture
-def scenario(live_url: str, tmp_path: Path) -> Iterator[Scenario]:
+def scenario(world: World) -> Scenario:
     """Cases at each stage in the live server's database; 秘书长 also holds 管理员 and 审计员 (three role badges)."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'browser.sqlite3'}")
-    world = World(make_session_factory(engine))
-    with world.sessions() as session:
-        world.user_ids = {u.username: u.id for u in session.scalars(select(User))}
-        world.org_ids = {o.code: o.id for o in session.scalars(select(Organisation))}
     with world.sessions() as session, session.begin():
         identity.grant_role(session, "xh_sg", "admin", "TAST")
         identity.grant_role(session, "xh_sg", "auditor", "TAST")
@@ -75,10 +68,8 @@ def scenario(live_url: str, tmp_path: Path) -> Iterator[Scenario]:
     run_plan_through(world, filed)
     file_plan(world, dict(ANNUAL_PLAN), title="2027 年度经费预算调整")
     with world.sessions() as session:
-        from engine.runtime.models import Case
         number = session.get(Case, reviewing).number
-    yield Scenario(reviewing, filed, number)
-    engine.dispose()
+    return Scenario(reviewing, filed, number)
 
 
 def fits(page: Any, name: str, size: str, full_page: bool = True) -> None:

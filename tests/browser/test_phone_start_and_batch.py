@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from engine.db import make_engine, make_session_factory
-from engine.identity.models import Organisation, User
 from engine.review import task_ops as task_ops
 from engine.runtime.models import HumanTask
 
@@ -19,22 +17,11 @@ from ..audit.helpers import file_plan
 from ..conftest import ANNUAL_PLAN, World
 from ..webapp.test_no_raw_keys import raw_keys
 from .test_phone_layout import VIEWPORTS, fits, in_view, log_out
-from .test_work_plan_browser import log_in
+from .test_work_plan_browser import fill_rest_of_plan, log_in
 
 pytestmark = pytest.mark.browser
 
 PDF = b"%PDF-1.4\n% budget\n"
-
-
-@pytest.fixture
-def world(live_url: str, tmp_path: Path) -> Iterator[World]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'browser.sqlite3'}")
-    world = World(make_session_factory(engine))
-    with world.sessions() as session:
-        world.user_ids = {u.username: u.id for u in session.scalars(select(User))}
-        world.org_ids = {o.code: o.id for o in session.scalars(select(Organisation))}
-    yield world
-    engine.dispose()
 
 
 def shows_no_raw_key(page: Any, world: World, name: str) -> None:
@@ -52,16 +39,6 @@ def buttons_in_view(page: Any, *names: str) -> None:
     page.evaluate("window.scrollTo(0, 0)")
     for name in names:
         assert in_view(page, page.get_by_role("button", name=name, exact=True)), f"{name} is visible without scrolling"
-
-
-def fill_rest_of_plan(page: Any) -> None:
-    page.fill("#f-last_year_review", "完成学术年会等 12 项重点工作。")
-    page.select_option("#f-key_tasks-0-category", "学术交流")
-    page.fill("#f-key_tasks-0-name", "2027 学术年会")
-    page.fill("#f-key_tasks-0-month", "10")
-    page.fill("#f-income_total", "500000")
-    page.fill("#f-expense_total", "480000")
-    page.fill("#f-party_building_plan", "开展主题党日活动 4 次。")
 
 
 @pytest.mark.parametrize("size", list(VIEWPORTS))

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.db import make_engine, make_session_factory
 from engine.identity import accounts as identity
 
-from ..conftest import TEST_PASSWORD
+from ..conftest import TEST_PASSWORD, World
 
 pytestmark = pytest.mark.browser
 
@@ -22,11 +21,9 @@ def _widest_content(page) -> float:
     return page.evaluate(WIDEST_CONTENT)
 
 
-def test_tokens_page_on_a_phone(page, tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'browser.sqlite3'}")
-    with make_session_factory(engine)() as session, session.begin():
+def test_tokens_page_on_a_phone(page, world: World, tmp_path: Path) -> None:
+    with world.sessions() as session, session.begin():
         tokens = [identity.create_token(session, "xh_sg") for _ in range(2)]
-    engine.dispose()
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/login")
     page.fill("#username", "xh_sg")

@@ -25,23 +25,29 @@ def log_out(page) -> None:
     page.wait_for_url(re.compile(r"/login"))
 
 
+def fill_rest_of_plan(page, second_task: bool = False) -> None:
+    """The 年度工作计划 form after its title, year and guiding principles (with a second key task: 添加一行)."""
+    page.fill("#f-last_year_review", "完成学术年会等 12 项重点工作。")
+    page.select_option("#f-key_tasks-0-category", "学术交流")
+    page.fill("#f-key_tasks-0-name", "2027 学术年会")
+    page.fill("#f-key_tasks-0-month", "10")
+    if second_task:
+        page.get_by_role("button", name="＋ 添加一行").click()
+        page.select_option("#f-key_tasks-1-category", "科普")
+        page.fill("#f-key_tasks-1-name", "全国科普日系列活动")
+        page.fill("#f-key_tasks-1-month", "9")
+    page.fill("#f-income_total", "500000")
+    page.fill("#f-expense_total", "480000")
+    page.fill("#f-party_building_plan", "开展主题党日活动 4 次。")
+
+
 def file_plan(page) -> str:
     page.goto("/start")
     page.get_by_role("link", name=re.compile("年度工作计划前置审查")).first.click()
     page.fill("#f-_title", "2027 年度工作计划")
     page.fill("#f-plan_year", "2027")
     page.fill("#f-guiding_principles", "坚持正确政治方向，服务科技工作者。")
-    page.fill("#f-last_year_review", "完成学术年会等 12 项重点工作。")
-    page.select_option("#f-key_tasks-0-category", "学术交流")
-    page.fill("#f-key_tasks-0-name", "2027 学术年会")
-    page.fill("#f-key_tasks-0-month", "10")
-    page.get_by_role("button", name="＋ 添加一行").click()
-    page.select_option("#f-key_tasks-1-category", "科普")
-    page.fill("#f-key_tasks-1-name", "全国科普日系列活动")
-    page.fill("#f-key_tasks-1-month", "9")
-    page.fill("#f-income_total", "500000")
-    page.fill("#f-expense_total", "480000")
-    page.fill("#f-party_building_plan", "开展主题党日活动 4 次。")
+    fill_rest_of_plan(page, second_task=True)
     page.get_by_role("button", name="提交", exact=True).click()
     page.wait_for_url(re.compile(r"/cases/\d+$"))
     number = re.search(r"XH-\d{4}-JH-\d{4}", page.content())
