@@ -367,7 +367,8 @@ APPEND_ONLY_TABLES = ("audit_event", "audit_checkpoint")
 def pg_app_role_sql(app_role: str, schema: str = "public") -> list[str]:
     """Statements, run by the migration (owner) role, that leave ``app_role`` only SELECT and INSERT on the audit
     tables and ordinary access elsewhere: it can neither update, delete nor truncate history, nor disable the
-    triggers (only the owner can)."""
+    triggers (only the owner can). Tables a later migration of the same role creates (a new tally, say) are the
+    app role's to use as well, so an upgrade does not lock the app out of them."""
     if not re.match(APP_ROLE_PATTERN, app_role):
         raise ValueError(f"角色名无效：{app_role!r}")
     role, where = f'"{app_role}"', '"' + schema.replace('"', '""') + '"'
@@ -375,6 +376,8 @@ def pg_app_role_sql(app_role: str, schema: str = "public") -> list[str]:
         f"GRANT USAGE ON SCHEMA {where} TO {role}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {where} TO {role}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {where} TO {role}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {where} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {where} GRANT USAGE, SELECT ON SEQUENCES TO {role}",
     ]
     for table in APPEND_ONLY_TABLES:
         statements += [f"REVOKE ALL ON {table} FROM PUBLIC", f"REVOKE ALL ON {table} FROM {role}",

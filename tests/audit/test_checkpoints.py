@@ -136,3 +136,18 @@ def test_harden_pg_leaves_the_app_role_only_select_and_insert(world: World, db_u
     with world.sessions() as session:
         assert audit.verify_chain(session).ok
     assert "角色名无效" in assert_clean_failure(run_cli(db_url, "audit", "harden-pg", "--app-role", "x; DROP"))
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_table_a_later_migration_adds_is_usable_by_the_hardened_app_role(world: World, db_url: str,
+                                                                          app_role: str) -> None:
+    """An upgrade's new table (as 0016 added user_tally) must not refuse the app role every completion."""
+    assert run_cli(db_url, "audit", "harden-pg", "--app-role", app_role).exit_code == 0
+    with world.sessions() as session, session.begin():
+        session.execute(text("CREATE TABLE later_tally (id SERIAL PRIMARY KEY, delta INTEGER NOT NULL)"))
+    with world.sessions() as session, session.begin():
+        session.execute(text(f'SET LOCAL ROLE "{app_role}"'))
+        session.execute(text("INSERT INTO later_tally (delta) VALUES (1)"))
+        session.execute(text("DELETE FROM later_tally"))
+    again = run_cli(db_url, "audit", "harden-pg", "--app-role", app_role)
+    assert again.exit_code == 0, again.output
