@@ -8,14 +8,18 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from alembic import command
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from engine import journal as audit
 from engine.audit import merkle
+from engine.cases import operations as operations
+from engine.db import make_engine, make_session_factory
 from engine.journal import AuditEvent
+from engine.runtime import schema as schema
 
-from ..conftest import World
+from ..conftest import World, WorldTemplate
 from ..security.helpers import assert_clean_failure, run_cli
 from .helpers import as_database_owner, file_history, rewind_heads
 
@@ -151,3 +155,34 @@ def test_a_table_a_later_migration_adds_is_usable_by_the_hardened_app_role(world
         session.execute(text("DELETE FROM later_tally"))
     again = run_cli(db_url, "audit", "harden-pg", "--app-role", app_role)
     assert again.exit_code == 0, again.output
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_an_app_role_hardened_before_the_user_tallies_can_file_after_the_upgrade(
+        db_url: str, world_template: WorldTemplate, plan_data: dict[str, Any]) -> None:
+    """Hardened at 0015 without default privileges (as before), then migrated to 0016: the app role still files."""
+    engine = make_engine(db_url)
+    role = f"baguan_app_{uuid.uuid4().hex[:8]}"
+    try:
+        schema.upgrade(engine)
+        world_template.copy_into(engine)
+        world = World(make_session_factory(engine), dict(world_template.org_ids), dict(world_template.user_ids))
+        command.downgrade(schema.alembic_config(engine), "0015_notification_case_index")
+        with engine.begin() as connection:
+            connection.execute(text(f'CREATE ROLE "{role}" NOLOGIN'))
+        assert run_cli(db_url, "audit", "harden-pg", "--app-role", role).exit_code == 0
+        with engine.begin() as connection:
+            here = connection.execute(text("SELECT current_schema()")).scalar_one()
+            for kind in ("TABLES", "SEQUENCES"):
+                revoke = f'ALTER DEFAULT PRIVILEGES IN SCHEMA "{here}" REVOKE ALL ON {kind} FROM "{role}"'
+                connection.execute(text(revoke))
+        schema.upgrade(engine)
+        with world.sessions() as session, session.begin():
+            session.execute(text(f'SET LOCAL ROLE "{role}"'))
+            operations.start_case(session, world.user(session, "xh_staff"), "annual_plan", world.org(session, "XH"),
+                                  "升级后的计划", dict(plan_data))
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP OWNED BY "{role}"'))
+            connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        engine.dispose()

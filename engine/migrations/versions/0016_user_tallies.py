@@ -26,6 +26,22 @@ def upgrade() -> None:
     op.create_index('ix_user_tally_user', 'user_tally', ['user_id', 'kind'], unique=False)
     backfill(op.get_bind())
     install_triggers(op.get_bind())
+    _grant_to_task_writers()
+
+
+def _grant_to_task_writers() -> None:
+    """The triggers write user_tally as whoever changes a task: on PostgreSQL, every role that may insert tasks
+    (a hardened app role) gets the same use of the new table, so the upgrade does not refuse every completion."""
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    writers = bind.execute(sa.text(
+        "SELECT DISTINCT grantee FROM information_schema.role_table_grants WHERE table_schema = current_schema() "
+        "AND table_name = 'human_task' AND privilege_type = 'INSERT' AND grantee <> current_user")).scalars()
+    for role in writers:
+        quoted = '"' + role.replace('"', '""') + '"'
+        op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON user_tally TO {quoted}")
+        op.execute(f"GRANT USAGE, SELECT ON SEQUENCE user_tally_id_seq TO {quoted}")
 
 
 def downgrade() -> None:
