@@ -23,7 +23,7 @@ from engine.errors import (
     TooManyAttempts,
 )
 
-from .extensions import commit, db_session
+from .extensions import commit, db_session, discard
 from .input_guard import IdOutOfRange
 
 log = logging.getLogger(__name__)
@@ -65,8 +65,7 @@ def status_for(error: BaguanError) -> int:
 
 
 def handle_domain_error(error: BaguanError) -> tuple[Response | str, int]:
-    session = db_session()
-    session.rollback()
+    discard(db_session())
     if isinstance(error, AccessDenied):
         _record_denial(error)
     status = status_for(error)
@@ -96,7 +95,7 @@ def handle_http_error(error: HTTPException) -> tuple[Response | str, int]:
 
 def handle_unexpected(error: Exception) -> tuple[Response | str, int]:
     log.exception("unhandled error", exc_info=error)
-    db_session().rollback()
+    discard(db_session())
     return error_response(500, "internal", HTTP_MESSAGES[500])
 
 
@@ -104,7 +103,7 @@ def handle_database_unavailable(error: OperationalError | InterfaceError) -> tup
     """The database dropped the connection mid-request (restart, failover, an admin's pg_terminate_backend):
     the transaction is rolled back, nothing is saved, and the client may simply retry."""
     log.warning("database unavailable: %s", (str(error.orig or error).strip().splitlines() or [type(error).__name__])[0][:200])
-    db_session().rollback()
+    discard(db_session())
     return error_response(503, "database_unavailable", HTTP_MESSAGES[503])
 
 

@@ -9,6 +9,7 @@ from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.db import begin_reading, is_reading, make_engine, make_session_factory
@@ -79,8 +80,18 @@ def _refuse_writes_while_reading(session: Session, _context: Any, _instances: An
         raise WriteWhileReading(f"{request.method} {request.endpoint} writes: mark the view writes_on_read")
 
 
+def discard(session: Session) -> None:
+    """Roll back what the request did. A connection the database dropped meanwhile (restart, failover, an admin's
+    pg_terminate_backend) has nothing left to roll back: the server rolled it back, so that is not an error."""
+    try:
+        session.rollback()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+
+
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        session.rollback()
+        discard(session)
         session.close()

@@ -122,6 +122,14 @@ def api(base: str, token: str, method: str, path: str, body: dict[str, Any] | No
                                      headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback URL built by the test
-            return int(response.status), json.loads(response.read())
+            return int(response.status), _json_or_text(response.read())
     except urllib.error.HTTPError as error:
-        return int(error.code), json.loads(error.read() or b"null")
+        return int(error.code), _json_or_text(error.read() or b"null")
+
+
+def _json_or_text(body: bytes) -> Any:
+    """The answer's JSON, or its text when it is not JSON (a server's bare error page), for the test to report."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")
