@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.orm import Session, joinedload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -35,15 +35,16 @@ from engine.vocabulary import CaseStatus
 MAX_TASK_DEPTH = 800
 
 
-LOCK_CASE = (select(Case).where(Case.id == bindparam("case_id")).with_for_update(of=Case)
-             .options(undefer(Case.state), joinedload(Case.definition)).execution_options(populate_existing=True))
-"""Built once: building and hashing the statement costs more than running it, on every state change."""
+def _locking(finds_case: ColumnElement[bool]) -> Select[tuple[Case]]:
+    """The case row ``finds_case`` picks, locked, with its state and definition loaded."""
+    return (select(Case).where(finds_case).with_for_update(of=Case)
+            .options(undefer(Case.state), joinedload(Case.definition)).execution_options(populate_existing=True))
 
 
-LOCK_CASE_OF_TASK = (select(Case).where(Case.id == select(HumanTask.case_id).where(HumanTask.id == bindparam("task_id"))
-                                         .scalar_subquery())
-                     .with_for_update(of=Case).options(undefer(Case.state), joinedload(Case.definition))
-                     .execution_options(populate_existing=True))
+LOCK_CASE = _locking(Case.id == bindparam("case_id"))
+LOCK_CASE_OF_TASK = _locking(Case.id == select(HumanTask.case_id).where(HumanTask.id == bindparam("task_id"))
+                             .scalar_subquery())
+"""Built once: building and hashing these costs more than running them, on every state change."""
 
 
 def lock_case(session: Session, case_id: int) -> Case:
